@@ -1,0 +1,1 @@
+"""The harness: contracts, conversation loop, backends, scoring, lm-eval glue, CLI."""

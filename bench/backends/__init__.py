@@ -1,0 +1,1 @@
+"""Model backends: scripted policies, hf, vllm, openai, anthropic."""

@@ -1,0 +1,5 @@
+"""Placeholder hook (replaced below)."""
+
+
+def install(force: bool = False) -> None:
+    return None

@@ -1,0 +1,1 @@
+"""toolwise subpackage."""
