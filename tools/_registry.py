@@ -125,9 +125,7 @@ class ToolSpec:
 _REGISTRY: dict[str, ToolSpec] = {}
 
 
-def tool(
-    fn: Callable[..., Any] | None = None, *, name: str | None = None, cache_size: int = 4096
-) -> Any:
+def tool(fn: Callable[..., Any] | None = None, *, name: str | None = None, cache_size: int = 4096) -> Any:
     """Register a function as a tool. Use as ``@tool`` or ``@tool(name=...)``.
 
     Parameter constraints go in ``typing.Annotated`` with ``pydantic.Field``
