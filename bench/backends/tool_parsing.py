@@ -1,0 +1,101 @@
+"""Reading tool calls out of generated text, for local models.
+
+Preferred: the tokenizer's own response template (``tok.parse_response``;
+trl's ``add_response_schema`` supplies one for Llama-3.x, Qwen, GLM, ...).
+This module is the documented fallback, used when a template has none and for
+the tools-in-system-prompt format of templates that ignore ``tools=``:
+
+    <tool_call>
+    {"name": "<tool name>", "arguments": {<JSON object>}}
+    </tool_call>
+
+It also reads the Llama-3.1 JSON form (``{"name": ..., "parameters": ...}``,
+optionally after ``<|python_tag|>``) and Mistral's ``[TOOL_CALLS] [...]``.
+A block that is not valid JSON still becomes a call with ``parse_error`` set:
+the model tried to use a tool, and the loop tells it what went wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from toolwise.bench.backends.base import ParsedToolCall
+
+FALLBACK_INSTRUCTIONS = (
+    "You can call the following tools. To call a tool, reply with only one or more blocks of the form\n"
+    "<tool_call>\n"
+    '{"name": "<tool name>", "arguments": {<arguments as a JSON object>}}\n'
+    "</tool_call>\n"
+    "The results come back in the next message. Tools (JSON Schema):\n"
+)
+
+_TAGGED = re.compile(r"<tool_call>\s*(.*?)\s*(?:</tool_call>|$)", re.S)
+_NAME = re.compile(r'"name"\s*:\s*"([^"]+)"')
+_MISTRAL = re.compile(r"\[TOOL_CALLS\]\s*(.*)", re.S)
+
+
+def fallback_tools_prompt(tools: list[dict[str, Any]]) -> str:
+    """The system-prompt text that describes the tools to a template that ignores ``tools=``."""
+    lines = [json.dumps(t.get("function", t), ensure_ascii=False) for t in tools]
+    return FALLBACK_INSTRUCTIONS + "\n".join(lines)
+
+
+def _call_from_object(obj: Any, raw: str) -> ParsedToolCall:
+    if not isinstance(obj, dict) or not isinstance(obj.get("name"), str):
+        return ParsedToolCall(name="<unnamed>", arguments=None, raw=raw, parse_error="a tool call needs a 'name'")
+    args = obj.get("arguments", obj.get("parameters", {}))
+    if isinstance(args, str):
+        try:
+            args = json.loads(args)
+        except json.JSONDecodeError as exc:
+            return ParsedToolCall(obj["name"], None, raw, f"arguments are not valid JSON: {exc.msg}")
+    if not isinstance(args, dict):
+        return ParsedToolCall(obj["name"], None, raw, "arguments must be a JSON object")
+    return ParsedToolCall(name=obj["name"], arguments=args, raw=raw)
+
+
+def _call_from_text(block: str) -> ParsedToolCall:
+    try:
+        return _call_from_object(json.loads(block), block)
+    except json.JSONDecodeError as exc:
+        name = _NAME.search(block)
+        return ParsedToolCall(
+            name=name.group(1) if name else "<unparsed>",
+            arguments=None,
+            raw=block,
+            parse_error=f"not valid JSON ({exc.msg} at position {exc.pos})",
+        )
+
+
+def parse_tool_calls(text: str) -> tuple[str, list[ParsedToolCall]]:
+    """Split generated text into (content, tool calls) using the formats above."""
+    if "<tool_call>" in text:
+        calls = [_call_from_text(block) for block in _TAGGED.findall(text)]
+        content = _TAGGED.sub("", text).strip()
+        return content, calls
+    mistral = _MISTRAL.search(text)
+    if mistral:
+        try:
+            objs = json.loads(mistral.group(1).strip())
+            objs = objs if isinstance(objs, list) else [objs]
+            return text[: mistral.start()].strip(), [_call_from_object(o, json.dumps(o)) for o in objs]
+        except json.JSONDecodeError as exc:
+            return "", [ParsedToolCall("<unparsed>", None, mistral.group(1), f"not valid JSON ({exc.msg})")]
+    stripped = text.replace("<|python_tag|>", "").strip()
+    if stripped.startswith("{") and _NAME.search(stripped):
+        # Llama-3.1 style: the whole message is one JSON call (several may be separated by ';').
+        blocks = [b.strip() for b in stripped.split(";") if b.strip()] if "};" in stripped else [stripped]
+        return "", [_call_from_text(b) for b in blocks]
+    return text.strip(), []
+
+
+def calls_from_parsed_message(message: dict[str, Any]) -> list[ParsedToolCall]:
+    """Tool calls of a message returned by ``tokenizer.parse_response``."""
+    calls = []
+    for call in message.get("tool_calls") or []:
+        function = call.get("function", call)
+        raw = json.dumps(function, ensure_ascii=False, default=str)
+        calls.append(_call_from_object(function, raw))
+    return calls
