@@ -1,0 +1,1 @@
+"""Performance benchmarks (run as scripts; figures go to docs/performance.md)."""
