@@ -43,7 +43,9 @@ def _is_lm_eval_cli() -> bool:
 def install(force: bool = False) -> bool:
     """Register the model and the task folder with lm-eval; True if this call did it."""
     global _installed
-    if _installed or os.environ.get(DISABLE_ENV) or not (force or _is_lm_eval_cli()):
+    if _installed:
+        return False
+    if not force and (os.environ.get(DISABLE_ENV) or not _is_lm_eval_cli()):
         return False
     _installed = True
     try:
