@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from toolwise.bench.backends._retry import FatalBackendError
 from toolwise.bench.backends.base import AssistantTurn, Backend, Conversation, ParsedToolCall
 
 BACKENDS: dict[str, str] = {
@@ -22,15 +23,45 @@ BACKENDS: dict[str, str] = {
 }
 
 
-def make_backend(name: str, **kwargs: Any) -> Backend:
-    """Build the backend registered as ``name`` with its keyword arguments."""
+def _as_bool(value: Any, name: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{name} must be true or false, got {value!r}")
+
+
+def make_backend(name: str, *, cache: Any = None, cache_dir: str | None = None, **kwargs: Any) -> Backend:
+    """Build the backend registered as ``name`` with its keyword arguments.
+
+    Responses are cached on disk (``CachedBackend``) when ``cache`` is true, or, if ``cache`` is not
+    given, when the backend caches by default (the API backends and vLLM do). ``cache_dir`` moves the
+    cache from its default place (``$TOOLWISE_CACHE_DIR`` or ``~/.cache/toolwise``).
+    """
     try:
         target = BACKENDS[name]
     except KeyError:
         raise ValueError(f"unknown backend '{name}'; choose one of: {', '.join(sorted(BACKENDS))}") from None
     module_name, _, class_name = target.partition(":")
-    module = importlib.import_module(module_name)
-    return getattr(module, class_name)(**kwargs)
+    backend_class = getattr(importlib.import_module(module_name), class_name)
+    use_cache = getattr(backend_class, "cache_by_default", False) if cache is None else _as_bool(cache, "cache")
+    backend = backend_class(**kwargs)
+    if not use_cache:
+        return backend
+    from toolwise.bench.backends.cache import CachedBackend
+
+    return CachedBackend(backend, cache_dir)
 
 
-__all__ = ["BACKENDS", "AssistantTurn", "Backend", "Conversation", "ParsedToolCall", "make_backend"]
+__all__ = [
+    "BACKENDS",
+    "AssistantTurn",
+    "Backend",
+    "Conversation",
+    "FatalBackendError",
+    "ParsedToolCall",
+    "make_backend",
+]

@@ -1,0 +1,238 @@
+"""The ``openai`` backend: Chat Completions with native ``tools=`` / ``tool_calls``.
+
+Works with api.openai.com and any OpenAI-compatible server (a local ``vllm serve``, other
+providers) through ``base_url=``. ``api_key`` and ``base_url`` come from ``--model_args`` or
+``OPENAI_API_KEY`` / ``OPENAI_BASE_URL``. Reasoning models (o1, o3, o4, gpt-5) get
+``max_completion_tokens`` and no sampling parameters, which they reject.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from typing import Any
+
+from toolwise.bench.backends._api_base import ConcurrentAPIBackend
+from toolwise.bench.backends._retry import Failure, FailureKind, classify_status_error
+from toolwise.bench.backends.base import AssistantTurn, Conversation, ParsedToolCall
+
+REASONING_MODEL = re.compile(r"^(?:.*/)?(o\d|gpt-5)(?!-chat)")
+MAX_STOP_SEQUENCES = 4  # the Chat Completions limit
+FINISH_REASONS = {"stop": "stop", "tool_calls": "tool_calls", "function_call": "tool_calls", "length": "length"}
+
+
+def parse_tool_arguments(raw: str | None) -> tuple[dict[str, Any] | None, str | None]:
+    """The arguments of a tool call as a dict, or None and the reason they are unusable."""
+    if raw is None or not raw.strip():
+        return {}, None
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        return None, f"arguments are not valid JSON: {exc.msg} at character {exc.pos}"
+    if not isinstance(value, dict):
+        return None, f"arguments must be a JSON object, got {type(value).__name__}"
+    return value, None
+
+
+def _arguments_json(arguments: Any) -> str:
+    """Arguments as the API wants them back: a JSON string (a raw, unparsed string is sent as it was)."""
+    if isinstance(arguments, str):
+        return arguments
+    return json.dumps(arguments if arguments is not None else {}, ensure_ascii=False)
+
+
+def _content_text(content: Any) -> str:
+    if content is None:
+        return ""
+    return content if isinstance(content, str) else json.dumps(content, ensure_ascii=False)
+
+
+def to_openai_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Our chat messages in Chat Completions form.
+
+    Tool-call arguments become JSON strings; tool results keep only ``tool_call_id`` and
+    ``content``. Calls without an id (from a local model's transcript) get one, and a tool
+    result without ``tool_call_id`` is paired with the pending calls in order.
+    """
+    out: list[dict[str, Any]] = []
+    pending_ids: list[str] = []
+    for index, message in enumerate(messages):
+        role = message.get("role")
+        if role in ("system", "developer", "user"):
+            out.append({"role": role, "content": _content_text(message.get("content"))})
+        elif role == "assistant":
+            calls = message.get("tool_calls") or []
+            native: dict[str, Any] = {"role": "assistant", "content": message.get("content") or None}
+            if calls:
+                native["tool_calls"] = []
+                pending_ids = []
+                for number, call in enumerate(calls):
+                    function = call.get("function", call)
+                    call_id = call.get("id") or f"call_{index}_{number}"
+                    pending_ids.append(call_id)
+                    native["tool_calls"].append(
+                        {
+                            "id": call_id,
+                            "type": "function",
+                            "function": {
+                                "name": function["name"],
+                                "arguments": _arguments_json(function.get("arguments")),
+                            },
+                        }
+                    )
+            elif native["content"] is None:
+                native["content"] = ""
+            out.append(native)
+        elif role == "tool":
+            call_id = message.get("tool_call_id") or (pending_ids.pop(0) if pending_ids else f"call_{index}")
+            if call_id in pending_ids:
+                pending_ids.remove(call_id)
+            out.append({"role": "tool", "tool_call_id": call_id, "content": _content_text(message.get("content"))})
+        else:
+            raise ValueError(f"message {index}: unknown role {role!r}")
+    return out
+
+
+class OpenAIBackend(ConcurrentAPIBackend):
+    """OpenAI Chat Completions (or a compatible server), concurrent, retried, cached, priced."""
+
+    name = "openai"
+    provider = "OpenAI"
+    key_env_var = "OPENAI_API_KEY"
+
+    def __init__(
+        self,
+        *,
+        model: str,
+        base_url: str | None = None,
+        reasoning: bool | None = None,
+        reasoning_effort: str | None = None,
+        max_tokens_param: str = "auto",
+        **kwargs: Any,
+    ) -> None:
+        base_url = base_url or os.environ.get("OPENAI_BASE_URL") or None
+        super().__init__(model=model, base_url=base_url, **kwargs)
+        self.reasoning = bool(REASONING_MODEL.match(self.model)) if reasoning is None else bool(reasoning)
+        self.reasoning_effort = reasoning_effort
+        if max_tokens_param not in ("auto", "max_tokens", "max_completion_tokens"):
+            raise ValueError(
+                f"max_tokens_param must be auto, max_tokens or max_completion_tokens, got {max_tokens_param!r}"
+            )
+        if max_tokens_param == "auto":
+            max_tokens_param = "max_completion_tokens" if self.reasoning else "max_tokens"
+        self.max_tokens_param = max_tokens_param
+
+    def _new_client(self) -> Any:
+        from openai import AsyncOpenAI
+
+        return AsyncOpenAI(
+            api_key=self.api_key,
+            base_url=self.base_url,
+            timeout=self.timeout,
+            max_retries=0,  # our retry loop does it, with a shared rate gate and per-problem messages
+            http_client=self.http_client,
+        )
+
+    def _effective_base_url(self) -> str:
+        return (self.base_url or "https://api.openai.com/v1").rstrip("/")
+
+    def cache_identity(self) -> dict[str, Any]:
+        return super().cache_identity() | {
+            "reasoning": self.reasoning,
+            "reasoning_effort": self.reasoning_effort,
+            "max_tokens_param": self.max_tokens_param,
+        }
+
+    def _build_request(self, conv: Conversation) -> dict[str, Any]:
+        sampling = self.sampling(conv)
+        request: dict[str, Any] = {
+            "model": self.model,
+            "messages": to_openai_messages(conv.messages),
+            self.max_tokens_param: sampling.max_tokens,
+        }
+        if conv.tools:
+            request["tools"] = conv.tools
+        if sampling.seed is not None:
+            request["seed"] = sampling.seed
+        if self.reasoning:
+            # Reasoning models reject temperature, top_p and stop.
+            if self.reasoning_effort:
+                request["reasoning_effort"] = self.reasoning_effort
+            if sampling.stop or sampling.temperature:
+                self._warn_once("reasoning", f"{self.model} is a reasoning model: temperature and stop are not sent")
+            return request
+        request["temperature"] = sampling.temperature
+        if sampling.top_p is not None:
+            request["top_p"] = sampling.top_p
+        if sampling.stop:
+            if len(sampling.stop) > MAX_STOP_SEQUENCES:
+                self._warn_once(
+                    "stop", f"OpenAI takes at most {MAX_STOP_SEQUENCES} stop sequences; the rest are dropped"
+                )
+            request["stop"] = sampling.stop[:MAX_STOP_SEQUENCES]
+        return request
+
+    async def _send(self, client: Any, request: dict[str, Any]) -> Any:
+        return await client.chat.completions.create(**request)
+
+    def _classify(self, exc: Exception) -> Failure | None:
+        import openai
+
+        if isinstance(exc, openai.APIStatusError):
+            return classify_status_error(exc.status_code, exc.response.headers, exc.body, exc.message)
+        if isinstance(exc, openai.APIConnectionError):  # timeouts and dropped connections
+            return Failure(FailureKind.TRANSIENT, None, f"{type(exc).__name__}: {exc}")
+        if isinstance(exc, openai.APIResponseValidationError):
+            return Failure(FailureKind.PERMANENT, exc.status_code, f"malformed response: {exc}")
+        return None
+
+    def _parse_response(self, conv: Conversation, response: Any) -> AssistantTurn:
+        raw = response.model_dump_json(exclude_unset=True)
+        usage = response.usage
+        tokens_in = int(getattr(usage, "prompt_tokens", 0) or 0)
+        tokens_out = int(getattr(usage, "completion_tokens", 0) or 0)
+        details = getattr(usage, "prompt_tokens_details", None)
+        cached_in = int(getattr(details, "cached_tokens", 0) or 0)
+        cost = self._cost(tokens_in, tokens_out, cached_in)
+        if not response.choices:
+            turn = self._error_turn(conv, "the response holds no choices (empty response)")
+            turn.tokens_in, turn.tokens_out, turn.cost_usd, turn.raw = tokens_in, tokens_out, cost, raw
+            return turn
+        choice = response.choices[0]
+        message = choice.message
+        calls = [self._parse_call(call) for call in message.tool_calls or []]
+        content = message.content or ""
+        refusal = getattr(message, "refusal", None)
+        if refusal:
+            finish = "refusal"
+            content = content or refusal
+        elif choice.finish_reason is None:
+            finish = "tool_calls" if calls else "stop"
+        else:
+            finish = FINISH_REASONS.get(choice.finish_reason, choice.finish_reason)
+        return AssistantTurn(
+            content=content,
+            tool_calls=calls,
+            tokens_in=tokens_in,
+            tokens_out=tokens_out,
+            cost_usd=cost,
+            finish_reason=finish,
+            raw=raw,
+        )
+
+    @staticmethod
+    def _parse_call(call: Any) -> ParsedToolCall:
+        function = getattr(call, "function", None)
+        if function is None:  # a non-function ("custom") tool call: no tool of ours has that shape
+            return ParsedToolCall(
+                name=str(getattr(call, "type", "unknown")),
+                arguments=None,
+                raw=call.model_dump_json(),
+                parse_error="not a function call",
+                id=getattr(call, "id", None),
+            )
+        arguments, error = parse_tool_arguments(function.arguments)
+        return ParsedToolCall(
+            name=function.name or "", arguments=arguments, raw=function.arguments or "", parse_error=error, id=call.id
+        )

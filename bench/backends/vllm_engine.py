@@ -1,0 +1,223 @@
+"""``backend=vllm``: offline ``vllm.LLM``, one batched ``generate`` per turn across every open conversation.
+
+Prompts are rendered and replies parsed by the same code as the ``hf`` backend (the model's chat
+template with ``tools=``, its response template, the JSON fallback for templates that ignore tools),
+so a model scores the same on both engines up to numerics. vLLM is an optional extra (a CUDA-only
+wheel that pins its own torch): it is imported when this backend is built, never before.
+
+``tensor_parallel_size`` splits a model over GPUs; ``data_parallel_size`` is handed to vLLM (its own
+in-process data parallelism, in versions that have it). For data parallelism on any version, serve
+the model with ``vllm serve --data-parallel-size N`` and use ``backend=openai,base_url=...``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from toolwise.bench.backends.base import AssistantTurn, Conversation
+from toolwise.bench.backends.hf import END_OF_TURN_TOKENS, HFBackend, attach_response_parser, template_takes_tools
+
+log = logging.getLogger(__name__)
+
+INSTALL_HINT = (
+    "backend=vllm needs vLLM, a CUDA-only package: `pip install 'toolwise[vllm]'` on a GPU machine "
+    "(in its own environment: it pins torch and transformers). Without it, serve the model elsewhere with "
+    "`vllm serve MODEL` and use backend=openai,base_url=http://HOST:8000/v1,model=MODEL."
+)
+
+
+def import_vllm() -> Any:
+    """The vllm module, or an ImportError that says how to get it."""
+    try:
+        import vllm
+    except ImportError as exc:
+        raise ImportError(INSTALL_HINT) from exc
+    return vllm
+
+
+def path_fingerprint(path: str | None) -> str | None:
+    """Names, sizes and modification times of a local checkpoint's files: changes when it is retrained."""
+    if not path or not os.path.isdir(path):
+        return None
+    digest = hashlib.sha256()
+    for entry in sorted(Path(path).iterdir()):
+        if entry.is_file():
+            stat = entry.stat()
+            digest.update(f"{entry.name}:{stat.st_size}:{stat.st_mtime_ns};".encode())
+    return digest.hexdigest()[:16]
+
+
+def stable_call_id(conv: Conversation, index: int) -> str:
+    """A tool-call id that is the same in every run, so a resumed run's later requests hit the cache."""
+    seed = f"{conv.problem.id}|{conv.mode}|{conv.turn}|{index}"
+    return "call_" + hashlib.sha256(seed.encode()).hexdigest()[:12]
+
+
+class VLLMBackend(HFBackend):
+    """A local model on vLLM; rendering and parsing inherited from the hf backend."""
+
+    name = "vllm"
+    cache_by_default = True
+
+    def __init__(
+        self,
+        pretrained: str | None = None,
+        *,
+        model: str | None = None,
+        revision: str | None = None,
+        tokenizer: str | None = None,
+        dtype: str = "auto",
+        tensor_parallel_size: int = 1,
+        data_parallel_size: int = 1,
+        gpu_memory_utilization: float = 0.9,
+        max_model_len: int | None = None,
+        enable_prefix_caching: bool = True,
+        seed: int = 1234,
+        trust_remote_code: bool = False,
+        chat_template: str | None = None,
+        tool_format: str = "auto",
+        max_gen_toks: int = 1024,
+        lora: str | None = None,
+        progress: bool = True,
+        batch_size: Any = None,  # lm-eval passes these to every engine; vLLM schedules its own batches
+        device: Any = None,
+        max_batch_size: Any = None,
+        **engine_kwargs: Any,
+    ) -> None:
+        path = pretrained or model
+        if not path:
+            raise ValueError("vllm backend needs pretrained=<hub id or local path> in --model_args")
+        if tool_format not in ("auto", "native", "json"):
+            raise ValueError("tool_format must be auto, native or json")
+        vllm = import_vllm()
+        known = _engine_arg_names(vllm)
+        unknown = sorted(set(engine_kwargs) - known) if known is not None else []
+        if unknown:
+            raise ValueError(f"vllm backend: unknown model_args {unknown} (neither ours nor vllm.EngineArgs fields)")
+        self.pretrained = str(path)
+        self.revision = revision
+        self.dtype = dtype
+        self.lora = lora
+        self.progress = bool(progress)
+        self.default_max_gen_toks = int(max_gen_toks)
+        llm_kwargs: dict[str, Any] = {
+            "model": self.pretrained,
+            "tokenizer": tokenizer or self.pretrained,
+            "revision": revision,
+            "dtype": dtype,
+            "tensor_parallel_size": int(tensor_parallel_size),
+            "gpu_memory_utilization": float(gpu_memory_utilization),
+            "enable_prefix_caching": bool(enable_prefix_caching),  # each turn re-sends the conversation so far
+            "seed": int(seed),
+            "trust_remote_code": bool(trust_remote_code),
+            **engine_kwargs,
+        }
+        if int(data_parallel_size) > 1:
+            llm_kwargs["data_parallel_size"] = int(data_parallel_size)
+        if max_model_len is not None:
+            llm_kwargs["max_model_len"] = int(max_model_len)
+        if lora:
+            llm_kwargs["enable_lora"] = True
+        self.llm = vllm.LLM(**llm_kwargs)
+        self.lora_request = None
+        if lora:
+            from vllm.lora.request import LoRARequest
+
+            self.lora_request = LoRARequest("toolwise-adapter", 1, str(lora))
+        self._sampling_class = vllm.SamplingParams
+        self.tokenizer = self.llm.get_tokenizer()
+        self.chat_template_text = _read_template_arg(chat_template)
+        if self.chat_template_text:
+            self.tokenizer.chat_template = self.chat_template_text
+        if getattr(self.tokenizer, "chat_template", None) is None:
+            raise ValueError(f"{self.pretrained} has no chat template; pass chat_template=<path to a .jinja file>")
+        takes_tools = template_takes_tools(self.tokenizer)
+        self.native_tools = takes_tools if tool_format == "auto" else tool_format == "native"
+        self.tool_format = tool_format
+        self.structured_parser = self.native_tools and attach_response_parser(self.tokenizer)
+        vocab = self.tokenizer.get_vocab()
+        eos = {self.tokenizer.eos_token_id} - {None}
+        self.stop_token_ids = sorted(eos | {vocab[t] for t in END_OF_TURN_TOKENS if t in vocab})
+        log.info(
+            "vllm backend: %s, tp=%s, dp=%s, native tools=%s, response parser=%s",
+            self.pretrained,
+            tensor_parallel_size,
+            data_parallel_size,
+            self.native_tools,
+            self.structured_parser,
+        )
+
+    def cache_identity(self) -> dict[str, Any]:
+        template = getattr(self.tokenizer, "chat_template", None) or ""
+        return {
+            "backend": self.name,
+            "model": self.pretrained,
+            "revision": self.revision,
+            "weights": path_fingerprint(self.pretrained),
+            "dtype": self.dtype,
+            "lora": self.lora,
+            "lora_weights": path_fingerprint(self.lora),
+            "chat_template": hashlib.sha256(str(template).encode()).hexdigest()[:16],
+            "tool_format": self.tool_format,
+        }
+
+    def sampling_params(self, sampling: dict[str, Any]) -> Any:
+        """lm-eval gen_kwargs as ``vllm.SamplingParams``; special tokens kept for the tool-call parser."""
+        temperature = float(sampling.get("temperature") or 0.0)
+        do_sample = sampling.get("do_sample")
+        do_sample = temperature > 0 if do_sample is None else bool(do_sample) and temperature > 0
+        until = sampling.get("until") or []
+        kwargs: dict[str, Any] = {
+            "max_tokens": int(sampling.get("max_gen_toks") or self.default_max_gen_toks),
+            "temperature": temperature if do_sample else 0.0,
+            "stop": [until] if isinstance(until, str) else [s for s in until if s],
+            "stop_token_ids": self.stop_token_ids,
+            "skip_special_tokens": False,
+        }
+        if do_sample and sampling.get("top_p") is not None:
+            kwargs["top_p"] = float(sampling["top_p"])
+        if sampling.get("seed") is not None:
+            kwargs["seed"] = int(sampling["seed"])
+        return self._sampling_class(**kwargs)
+
+    def generate(self, conversations: list[Conversation]) -> list[AssistantTurn]:
+        """All conversations of this turn in one ``LLM.generate`` call."""
+        if not conversations:
+            return []
+        prompts = [self.render(conv) for conv in conversations]
+        # The template already holds BOS: tokenize without adding it again.
+        token_ids = [self.tokenizer(prompt, add_special_tokens=False)["input_ids"] for prompt in prompts]
+        params = [self.sampling_params(conv.sampling) for conv in conversations]
+        outputs = self.llm.generate(
+            [{"prompt_token_ids": ids} for ids in token_ids],
+            params,
+            use_tqdm=self.progress,
+            lora_request=self.lora_request,
+        )
+        turns = []
+        for conv, prompt, ids, output in zip(conversations, prompts, token_ids, outputs, strict=True):
+            completion = output.outputs[0]
+            finish = "length" if completion.finish_reason == "length" else "stop"
+            turn = self._parse(completion.text, prompt, conv, len(ids), len(completion.token_ids), finish)
+            for index, call in enumerate(turn.tool_calls):
+                call.id = call.id or stable_call_id(conv, index)
+            turns.append(turn)
+        return turns
+
+
+def _engine_arg_names(vllm: Any) -> set[str] | None:
+    engine_args = getattr(vllm, "EngineArgs", None)
+    if engine_args is None or not dataclasses.is_dataclass(engine_args):
+        return None
+    return {field.name for field in dataclasses.fields(engine_args)}
+
+
+def _read_template_arg(value: str | None) -> str | None:
+    if value and value.endswith(".jinja"):
+        return Path(value).read_text(encoding="utf-8")
+    return value
