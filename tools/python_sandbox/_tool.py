@@ -12,6 +12,8 @@ from toolwise.tools.python_sandbox._limits import DEFAULT_LIMITS, SandboxLimits
 from toolwise.tools.python_sandbox._runner import SandboxUnavailable, SnippetRun, run_snippet
 
 MAX_CODE_CHARS = 50_000
+# The budget every run_python call gets; the description below states the defaults to the model.
+TOOL_LIMITS: SandboxLimits = DEFAULT_LIMITS
 
 
 @tool
@@ -26,12 +28,12 @@ def run_python(code: Annotated[str, pydantic.Field(min_length=1, max_length=MAX_
         code: The complete Python source to run as a script; print the results you want to read.
     """
     try:
-        run = run_snippet(code, DEFAULT_LIMITS)
+        run = run_snippet(code, TOOL_LIMITS)
     except SandboxUnavailable as exc:
         raise ToolError(f"the Python sandbox is unavailable on this machine: {exc}") from None
     if not run.ok:
-        raise ToolError(describe_failure(run, DEFAULT_LIMITS))
-    text = combined_output(run, DEFAULT_LIMITS)
+        raise ToolError(describe_failure(run, TOOL_LIMITS))
+    text = combined_output(run, TOOL_LIMITS)
     return text if text.strip() else "(the script printed nothing; use print() to show results)"
 
 
