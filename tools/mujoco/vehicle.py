@@ -13,7 +13,7 @@ from toolwise.tools.mujoco._contact import FRICTION_SOLREF
 from toolwise.tools.mujoco._params import Duration, Friction, Gravity, Mass, SampleCount, Timestep, bounded
 
 VEHICLE_TIMESTEP_S = 0.0005  # 1 ms drifts ~4 % in position on fast turns; 0.5 ms is within 0.5 % of 0.25 ms
-SERVO_GAIN_PER_KG_M2 = 20.0  # kv = 20 * total mass * radius^2: wheels reach their target speed in ~0.1 s
+SERVO_GAIN_PER_KG_M2 = 20.0  # kv = 20 * total mass * radius^2: a 0.05 s servo time constant
 WHEEL_MASS_FRACTION = 0.05
 TORQUE_LIMIT_FRACTION = 0.25  # each wheel weighs 5 % of the chassis
 
@@ -38,13 +38,15 @@ def simulate_diff_drive_vehicle(
     """Simulate a two-wheeled differential-drive vehicle on flat ground with MuJoCo.
 
     The vehicle starts at rest at the origin facing +x (heading 0°), with the left wheel on the +y side. Each
-    wheel is driven by a velocity servo (torque = kv * (target - wheel speed), kv = 20 * total mass *
-    wheel_radius^2, so wheels spin up in about 0.1 s, slipping if the torque exceeds friction); a frictionless
-    caster supports the rear; each wheel meets the ground at a single point (its contact shape is a sphere of the
-    wheel radius). The chassis weighs chassis_mass_kg and each wheel 5 % of that. Heading is in
-    degrees, counter-clockwise seen from above (toward +y), not wrapped. Returns final values, max and min over
-    every integration step and the trajectory at n_samples evenly spaced times. The run covers exactly
-    duration_s of physical time.
+    wheel is driven by a velocity servo, torque = kv * (target - wheel speed) with kv = 20 * total mass *
+    wheel_radius^2, capped at 0.25 * friction_coefficient * total weight * wheel_radius so the wheels never
+    spin on the ground; they reach their targets within a few tenths of a second, and in turns the servos hold
+    the wheels a little off target. Each wheel meets the ground at one point (its contact shape is a sphere of
+    the wheel radius); a frictionless caster supports the rear, and the centre of mass sits behind the axle.
+    The chassis weighs chassis_mass_kg and each wheel 5 % of that. Heading is in degrees, counter-clockwise
+    seen from above (toward +y), not wrapped. Returns final values (including the actual wheel speeds), max
+    and min over every integration step and the trajectory at n_samples evenly spaced times. The run covers
+    exactly duration_s of physical time.
 
     Args:
         left_wheel_speed_rad_per_s: target angular speed of the left wheel in rad/s (positive drives forward).
@@ -64,6 +66,7 @@ def simulate_diff_drive_vehicle(
     kv = SERVO_GAIN_PER_KG_M2 * total_mass * r * r
     # each wheel carries about 0.37 of the weight: capping its torque at 0.25 mu m g r never spins it
     max_torque = TORQUE_LIMIT_FRACTION * friction_coefficient * total_mass * gravity_m_per_s2 * r
+    torque_range = f'forcerange="{-max_torque:.17g} {max_torque:.17g}"'
     # the chassis spans x in [-2r, r] around the axle, so the wheels carry most of its weight
     chassis = f'size="{1.5 * r:.17g} {half_track - 0.03:.17g} {0.25 * r:.17g}" pos="{-0.5 * r:.17g} 0 0"'
     # a wheel touches the ground through a sphere of its radius: one steady rolling contact point (MuJoCo's
@@ -91,8 +94,8 @@ def simulate_diff_drive_vehicle(
     </body>
   </worldbody>
   <actuator>
-    <velocity name="left" joint="left" kv="{kv:.17g}" forcelimited="true" forcerange="{-max_torque:.17g} {max_torque:.17g}"/>
-    <velocity name="right" joint="right" kv="{kv:.17g}" forcelimited="true" forcerange="{-max_torque:.17g} {max_torque:.17g}"/>
+    <velocity name="left" joint="left" kv="{kv:.17g}" forcelimited="true" {torque_range}/>
+    <velocity name="right" joint="right" kv="{kv:.17g}" forcelimited="true" {torque_range}/>
   </actuator>
 </mujoco>"""
     model = _sim.compile_model(xml)
@@ -111,6 +114,8 @@ def simulate_diff_drive_vehicle(
         "heading_deg": np.degrees(heading),
         "forward_speed_m_per_s": vx * np.cos(heading) + vy * np.sin(heading),
         "distance_from_start_m": np.hypot(x, y),
+        "left_wheel_speed_rad_per_s": result.qvel[:, 6],
+        "right_wheel_speed_rad_per_s": result.qvel[:, 7],
         "distance_travelled_m": np.concatenate(
             [[0.0], np.cumsum(0.5 * (speed[1:] + speed[:-1]) * np.diff(result.time_s))]
         ),
