@@ -1,0 +1,163 @@
+"""One self-contained static HTML page: sortable tables, plots inline as PNG data URIs, no network needed."""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Any
+
+import jinja2
+from markupsafe import Markup, escape
+
+from toolwise.leaderboard._board import OVERALL, Leaderboard
+from toolwise.leaderboard._format import (
+    DAGGER,
+    DIFF_COLUMNS,
+    DOUBLE_DAGGER,
+    LEGEND,
+    MISSING,
+    SECTION,
+    TASK_COLUMNS,
+    best_models,
+    counts_text,
+    display_task,
+    footnotes,
+    interval_text,
+    is_missing,
+    limited,
+    overall_text,
+    percent,
+    points,
+)
+from toolwise.leaderboard._plots import all_figures, png_data_uri
+
+PLOT_CAPTIONS = {
+    "accuracy": "Answer accuracy without tools (hatched) and with tools offered (solid), with 95% intervals.",
+    "tool_use_accuracy": "Tool-use accuracy with 95% intervals; 50% is what always or never calling scores.",
+    "tool_use_breakdown": "Share of problems per class: easy/hard without tools, tool/no tool when offered.",
+    "tool_rate_by_level": "Tool rate by difficulty level, with 95% intervals.",
+}
+
+
+def _sort_value(value: Any) -> str:
+    return "" if is_missing(value) else repr(float(value))
+
+
+def _value_html(text: str, *, bold: bool, marker: str = "", interval: str = "") -> Markup:
+    html = Markup("<strong>{}</strong>").format(text) if bold else escape(text)
+    if marker:
+        html += Markup("<sup>{}</sup>").format(marker)
+    if interval:
+        html += Markup(' <span class="ci">{}</span>').format(interval)
+    return html
+
+
+def _main_row(board: Leaderboard, model: str) -> dict[str, Any]:
+    overall = board.cell(model, OVERALL, OVERALL) or {"value": float("nan")}
+    finite = [c["value"] for m in board.models if (c := board.cell(m, OVERALL, OVERALL)) and not is_missing(c["value"])]
+    overall_best = len(finite) > 1 and percent(overall["value"]) == percent(max(finite))
+    cells = [
+        {"html": escape(model), "sort": model},
+        {"html": _value_html(percent(overall["value"]), bold=overall_best), "sort": _sort_value(overall["value"])},
+    ]
+    for task in board.tasks:
+        for column in TASK_COLUMNS:
+            if column.metric == "counts":
+                text = counts_text(board, model, task)
+                marker = DOUBLE_DAGGER if text != MISSING and limited(board, model, task) else ""
+                cells.append({"html": _value_html(text, bold=False, marker=marker), "sort": ""})
+                continue
+            cell = board.cell(model, task, column.metric)
+            if cell is None:
+                cells.append({"html": MISSING, "sort": ""})
+                continue
+            bold = column.best_marked and model in best_models(board, task, column.metric)
+            interval = interval_text(cell) if column.interval else ""
+            html = _value_html(
+                percent(cell["value"]), bold=bold, marker=DAGGER if cell["note"] else "", interval=interval
+            )
+            cells.append({"html": html, "sort": _sort_value(cell["value"])})
+    return {"model": model, "cells": _mark_groups(cells, first=2, width=len(TASK_COLUMNS))}
+
+
+def _mark_groups(cells: list[dict[str, Any]], first: int, width: int) -> list[dict[str, Any]]:
+    """Class the first cell of each task's column group, for a dividing rule."""
+    for i, cell in enumerate(cells):
+        cell["cls"] = "group-start" if i >= first and (i - first) % width == 0 else ""
+    return cells
+
+
+def _diff_row(board: Leaderboard, model: str) -> dict[str, Any]:
+    assert board.baseline is not None
+    cells: list[dict[str, Any]] = [{"html": escape(model), "sort": model}]
+    for task in board.tasks:
+        for column in DIFF_COLUMNS:
+            cell = board.cell(model, task, column.metric, baseline=board.baseline)
+            if cell is None:
+                cells.append({"html": MISSING, "sort": ""})
+                continue
+            unpaired = cell["note"].startswith("no samples")
+            html = _value_html(
+                points(cell["value"]),
+                bold=False,
+                marker=SECTION if unpaired else "",
+                interval="" if unpaired else interval_text(cell, signed=True),
+            )
+            cells.append({"html": html, "sort": _sort_value(cell["value"])})
+    return {"model": model, "cells": _mark_groups(cells, first=1, width=len(DIFF_COLUMNS))}
+
+
+def _level_tables(board: Leaderboard) -> list[dict[str, Any]]:
+    tables = []
+    for task in board.leveled_tasks:
+        levels = board.levels(task)
+        rows = []
+        for model in board.models:
+            cells = []
+            for level in levels:
+                cell = board.cell(model, task, "tool_rate", subset=level)
+                cells.append(
+                    MISSING if cell is None else f"{percent(cell['value'])} {interval_text(cell)} (n={cell['n']})"
+                )
+            rows.append({"model": model, "cells": cells})
+        tables.append({"task": display_task(task), "levels": levels, "rows": rows})
+    return tables
+
+
+def _headers(board: Leaderboard, columns: tuple[Any, ...], first: list[str]) -> list[dict[str, Any]]:
+    headers = [{"text": text, "sortable": True} for text in first]
+    headers += [{"text": c.header, "sortable": c.metric != "counts"} for _ in board.tasks for c in columns]
+    return _mark_groups(headers, first=len(first), width=len(columns))
+
+
+def to_html(board: Leaderboard, title: str = "toolwise leaderboard", plots: bool = True) -> str:
+    """The whole page as one string; open it from disk, it needs no network."""
+    template_text = resources.files("toolwise.leaderboard").joinpath("page.html.jinja").read_text(encoding="utf-8")
+    template = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined).from_string(template_text)
+    figures = all_figures(board) if plots else {}
+    context = {
+        "title": title,
+        "models": board.models,
+        "tasks": [display_task(t) for t in board.tasks],
+        "n_files": board.runs["results_file"].nunique(),
+        "task_columns": TASK_COLUMNS,
+        "main_headers": _headers(board, TASK_COLUMNS, ["Model", "Overall"]),
+        "main_rows": [_main_row(board, m) for m in board.models],
+        "overall_text": overall_text(board),
+        "legend": LEGEND,
+        "main_notes": footnotes(board),
+        "baseline": board.baseline,
+        "diff_columns": DIFF_COLUMNS,
+        "diff_headers": _headers(board, DIFF_COLUMNS, ["Model"]),
+        "diff_rows": [_diff_row(board, m) for m in board.models if m != board.baseline] if board.baseline else [],
+        "diff_notes": footnotes(board, diff=True),
+        "level_tables": _level_tables(board),
+        "plots": [
+            {"name": name, "uri": png_data_uri(figure), "caption": PLOT_CAPTIONS[name]}
+            for name, figure in figures.items()
+        ],
+        "sources": board.runs.to_dict("records"),
+        "superseded": board.superseded,
+        "n_boot": board.n_boot,
+        "seed": board.seed,
+    }
+    return template.render(**context)
