@@ -22,7 +22,7 @@ from toolwise.tools import ToolError, tool
 from toolwise.tools.pde._fisher_kpp import solve_fisher_kpp
 from toolwise.tools.pde._grid import Axis, square_wave_cumulative, step_cumulative
 from toolwise.tools.pde._linear import LinearDiffusion
-from toolwise.tools.pde._measures import summarise, value_at
+from toolwise.tools.pde._measures import FieldSummary, summarise, value_at
 from toolwise.tools.pde._resolution import (
     MAX_CELLS_1D,
     MAX_CELLS_FISHER_KPP,
@@ -44,9 +44,12 @@ Coordinate = Annotated[float, Field(allow_inf_nan=False)]
 VALUE_UNITS = "as given: values in the units of u, gradients in units of u per length unit, times in the time unit of D"
 
 
-def _round(x: float | None) -> float | None:
-    if x is None or x == 0 or not math.isfinite(x):
+def _round(x: float | None, scale: float = 0.0) -> float | None:
+    """Six significant digits; values below 1e-12 of ``scale`` (round-off around zero) become 0."""
+    if x is None or not math.isfinite(x):
         return x
+    if x == 0 or abs(x) < 1e-12 * scale:
+        return 0.0
     return round(x, SIGNIFICANT_DIGITS - 1 - math.floor(math.log10(abs(x))))
 
 
@@ -146,11 +149,12 @@ def _diffusion_1d(
     initial = axis.cell_averages(step_cumulative(initial_value, right, length / 2))
     solver = LinearDiffusion([axis], diffusivity, initial, [walls] if walls else None)
     field = solver.field(time)
+    scale = float(np.max(np.abs(field)))
     summary = summarise([axis], field)
     report = _summary_report(time, summary, ("x",), cells)
     report["points"] = []
     for x in xs:
-        entry: dict[str, Any] = {"x": x, "value": _round(value_at([axis], field, [x]))}
+        entry: dict[str, Any] = {"x": x, "value": _round(value_at([axis], field, [x]), scale)}
         if threshold is not None:
             entry["first_time_at_threshold"] = _round(solver.first_crossing([x], threshold, time))
         report["points"].append(entry)
@@ -167,13 +171,14 @@ def _initial_right(initial_condition: str, initial_value: float, initial_value_r
     return initial_value
 
 
-def _summary_report(time: float, summary: Any, names: tuple[str, ...], cells: Any) -> dict[str, Any]:
+def _summary_report(time: float, summary: FieldSummary, names: tuple[str, ...], cells: Any) -> dict[str, Any]:
+    scale = max(abs(summary.maximum), abs(summary.minimum))
     return {
         "time": time,
-        "max_value": _round(summary.maximum),
-        "min_value": _round(summary.minimum),
-        "mean_value": _round(summary.mean),
-        "max_abs_gradient": _round(summary.max_abs_gradient),
+        "max_value": _round(summary.maximum, scale),
+        "min_value": _round(summary.minimum, scale),
+        "mean_value": _round(summary.mean, scale),
+        "max_abs_gradient": _round(summary.max_abs_gradient, scale),
         "max_abs_gradient_at": {n: _round(c) for n, c in zip(names, summary.max_gradient_location, strict=True)},
         "grid_cells": cells,
         "units": VALUE_UNITS,
@@ -272,6 +277,7 @@ def _diffusion_2d(
     initial = _checkerboard(axes, initial_value, checker_value, checker_size)
     solver = LinearDiffusion(axes, diffusivity, initial, walls)
     field = solver.field(time)
+    scale = float(np.max(np.abs(field)))
     summary = summarise(axes, field, exclude_corners=walls is not None)
     report = _summary_report(time, summary, ("x", "y"), cells)
     if len(wall_set) > 1:  # some two edges meeting at a corner differ
@@ -279,7 +285,7 @@ def _diffusion_2d(
         report["max_abs_gradient_at"] = None
         report["note"] = "adjacent Dirichlet edges hold different values: the gradient is infinite at a corner"
     report["points"] = [
-        {"x": x, "y": y, "value": _round(value_at(axes, field, [x, y]))} for x, y in zip(xs, ys, strict=True)
+        {"x": x, "y": y, "value": _round(value_at(axes, field, [x, y]), scale)} for x, y in zip(xs, ys, strict=True)
     ]
     return report
 
@@ -399,12 +405,13 @@ def _fisher_kpp_1d(
         threshold=threshold,
         rtol=1e-7 / refinement**2,
     )
+    scale = float(np.max(np.abs(solution.field)))
     summary = summarise([axis], solution.field)
     report = _summary_report(time, summary, ("x",), cells)
     report["front_position"] = _round(front_position(axis.nodes(), solution.field, carrying_capacity / 2))
     report["points"] = []
     for i, x in enumerate(xs):
-        entry: dict[str, Any] = {"x": x, "value": _round(value_at([axis], solution.field, [x]))}
+        entry: dict[str, Any] = {"x": x, "value": _round(value_at([axis], solution.field, [x]), scale)}
         if threshold is not None:
             entry["first_time_at_threshold"] = _round(solution.first_crossings[i])
         report["points"].append(entry)
