@@ -76,7 +76,7 @@ def test_no_tool_mode_offers_no_tools(wire: str) -> None:
     with FakeChatServer(lambda r: seen.append(r) or multiplication_model(r)) as server:
         turn = api_backend(wire, server).generate([conversation(odd_problem(), "no_tool")])[0]
     assert seen[0].tools == [] and "tools" not in seen[0].body
-    assert turn.tool_calls == [] and turn.content.endswith("the answer is 22")
+    assert turn.tool_calls == [] and turn.content.endswith("the answer is 42")
 
 
 def test_sampling_arguments_map_to_each_api() -> None:
