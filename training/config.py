@@ -1,0 +1,283 @@
+"""Configuration of the training pipeline: one dataclass per stage, every field with a default and help text.
+
+In the style of trl's ``SFTConfig``: each knob is a dataclass field whose
+``metadata["help"]`` says what it does; the CLI maps flags and a YAML file
+onto these fields and nothing more. Defaults follow the paper's recipe
+(research/paper.md §5.2: lr 1e-5, 2 epochs, cosine, warm-up 0.1, batch 1 x 16
+accumulation, cut-off 5000 tokens, full fine-tuning, bf16 on GPU).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+STAGES = ("collect", "wkd", "tua")
+Stage = Literal["collect", "wkd", "tua"]
+
+
+def _help(text: str, default: Any) -> Any:
+    """A field with an immutable default and its help text (trl's ``field(metadata={"help": ...})``)."""
+    return field(default=default, metadata={"help": text})
+
+
+@dataclass
+class CollectConfig:
+    """Stage 1: tool-grounded solutions of the training split from a teacher in ``forced`` mode."""
+
+    teacher: str = _help(
+        "Backend that solves the training questions with tools: oracle (replays each problem's reference calls), "
+        "hf, vllm, openai or anthropic.",
+        "oracle",
+    )
+    teacher_args: dict[str, Any] = field(
+        default_factory=dict,
+        metadata={
+            "help": "Keyword arguments of the teacher backend, e.g. {pretrained: meta-llama/Llama-3.1-70B-Instruct} "
+            "for hf or {model: gpt-4o} for openai."
+        },
+    )
+    n_train: int = _help("Number of training questions to generate from the task's training split.", 200)
+    seed: int = _help("Seed of the training split (the domain keeps it disjoint from its test seeds).", 1)
+    solution_source: Literal["dataset", "teacher"] = _help(
+        "Where the tool-free worked solution comes from: the dataset's own tool-grounded `solution`, or the "
+        "teacher rewriting its trajectory into a solution that never mentions tools.",
+        "dataset",
+    )
+    min_score: float = _help(
+        "A trajectory is kept when its answer scores at least this (1.0 = exactly right; open answers are graded in "
+        "[0, 1] by the domain's scorer).",
+        1.0,
+    )
+    max_turns: int = _help("Turn cap of one forced-mode conversation.", 8)
+    max_gen_toks: int = _help("Token cap of one teacher reply.", 1024)
+    temperature: float = _help("Teacher sampling temperature (0 = greedy).", 0.0)
+
+
+@dataclass
+class SFTStageConfig:
+    """Optimiser, precision and adapter settings shared by the two SFT stages."""
+
+    learning_rate: float = _help("Peak learning rate (paper: 1e-5 for full fine-tuning; use ~2e-4 with LoRA).", 1e-5)
+    num_train_epochs: float = _help("Epochs over the stage's dataset.", 2.0)
+    per_device_train_batch_size: int = _help("Examples per device per step.", 1)
+    gradient_accumulation_steps: int = _help("Steps accumulated per optimiser update (paper: 16).", 16)
+    lr_scheduler_type: str = _help("Learning-rate schedule (transformers name).", "cosine")
+    warmup_ratio: float = _help("Fraction of steps spent warming up.", 0.1)
+    weight_decay: float = _help("AdamW weight decay.", 0.0)
+    max_length: int = _help(
+        "Longest tokenised conversation; longer examples are dropped and counted (paper cut-off: 5000).", 5000
+    )
+    bf16: bool | None = _help("bf16 mixed precision; None = on when a bf16-capable GPU is present.", None)
+    gradient_checkpointing: bool = _help("Recompute activations to save memory (needed for 8B full fine-tuning).", True)
+    use_lora: bool = _help(
+        "Train a LoRA adapter instead of all weights (merged into the checkpoint at the end).", False
+    )
+    lora_r: int = _help("LoRA rank.", 16)
+    lora_alpha: int = _help("LoRA scaling alpha.", 32)
+    lora_dropout: float = _help("LoRA dropout.", 0.05)
+    lora_target_modules: list[str] | str = field(
+        default="all-linear", metadata={"help": "Modules that get LoRA adapters ('all-linear' or a list of names)."}
+    )
+    merge_lora: bool = _help(
+        "Merge the adapter into the base weights when saving, so the checkpoint loads with a plain "
+        "`pretrained=`; if false, the adapter is saved alone (evaluate with `peft=<dir>`).",
+        True,
+    )
+    logging_steps: int = _help("Log the loss every this many optimiser steps.", 10)
+    seed: int = _help("Seed of weight init (LoRA), data order and sampling.", 42)
+    deepspeed: str | None = _help(
+        "DeepSpeed config file (e.g. training/configs/ds_zero3.json) for multi-GPU runs under `accelerate launch`.",
+        None,
+    )
+    trainer_overrides: dict[str, Any] = field(
+        default_factory=dict,
+        metadata={
+            "help": "Any other trl SFTConfig/DPOConfig field, passed verbatim (e.g. {optim: adamw_torch_fused})."
+        },
+    )
+
+
+@dataclass
+class WKDConfig(SFTStageConfig):
+    """Stage 2, World Knowledge Distillation: SFT on (no-tool prompt, question) -> tool-free solution.
+
+    Open-ended questions add preference optimisation: proposals sampled from
+    the model are scored by the domain's scorer; the best is an SFT target and
+    ranked pairs train DPO after the SFT step.
+    """
+
+    n_proposals: int = _help("Proposals sampled per open-ended question (paper: 5).", 5)
+    proposal_temperature: float = _help("Sampling temperature of the proposals.", 0.7)
+    proposal_max_gen_toks: int = _help("Token cap of one proposal.", 1024)
+    min_score_gap: float = _help(
+        "A DPO pair needs the chosen proposal to beat the rejected one by at least this.", 0.05
+    )
+    dpo_beta: float = _help("DPO beta (the KL strength).", 0.1)
+    dpo_learning_rate: float = _help("DPO learning rate.", 5e-7)
+    dpo_num_train_epochs: float = _help("DPO epochs.", 1.0)
+
+
+@dataclass
+class TUAConfig(SFTStageConfig):
+    """Stage 3, Tool Usage Adaptation: easy questions keep a direct answer, hard ones the tool transcript."""
+
+    k_samples: int = _help("Direct (no_tool) answers sampled from the WKD model per training question.", 4)
+    sample_temperature: float = _help("Sampling temperature of those answers (0 = greedy; then use k_samples=1).", 0.7)
+    sample_max_gen_toks: int = _help("Token cap of one sampled answer.", 1024)
+    easy_threshold: float = _help(
+        "A question is easy when the WKD model's accuracy over the k samples is at least this.", 0.5
+    )
+    easy_hard_ratio: float | None = _help(
+        "Target easy:hard example ratio after balancing; the smaller class is replicated (never dropped) to reach "
+        "it. 1.0 = balanced (the paper's Eq. 5); None = no balancing.",
+        1.0,
+    )
+    mix_no_tool: bool = _help(
+        "Also train on the WKD no-tool examples, so the direct-answer skill is kept (the paper's Eq. 6).", True
+    )
+
+
+@dataclass
+class TrainConfig:
+    """The whole pipeline: which model, which task, where to write, and the three stages."""
+
+    base: str = _help("Hub id or local path of the model to fine-tune.", "")
+    task: str = _help(
+        "toolwise task whose training split is used (e.g. pde_tool); its domain's generate_problems makes it.", ""
+    )
+    out: str = _help("Output folder: datasets, stage state and checkpoints (final model in <out>/final).", "")
+    train_file: str | None = _help(
+        "A JSONL of problems to train on instead of generating the task's training split.", None
+    )
+    gguf_file: str | None = _help("GGUF file inside `base` to load (dequantised to a regular checkpoint).", None)
+    dtype: str = _help("Weights dtype when loading: auto, float32, bfloat16, float16.", "auto")
+    device: str | None = _help("Device for sampling (cuda, cpu); None = cuda when available.", None)
+    sample_batch_size: int = _help("Batch size of the hf backend when the pipeline samples from a model.", 8)
+    chat_template: str | None = _help("A .jinja file to use as the model's chat template (saved with it).", None)
+    collect: CollectConfig = field(default_factory=CollectConfig)
+    wkd: WKDConfig = field(default_factory=WKDConfig)
+    tua: TUAConfig = field(default_factory=TUAConfig)
+
+    def stage_config(self, stage: Stage) -> Any:
+        return {"collect": self.collect, "wkd": self.wkd, "tua": self.tua}[stage]
+
+    def fingerprint(self, stage: Stage) -> str:
+        """A hash of what a stage's result depends on: the shared settings and the stage's own section."""
+        shared = {k: v for k, v in to_dict(self).items() if k not in (*STAGES, "out", "device", "sample_batch_size")}
+        own = to_dict(self.stage_config(stage))
+        text = json.dumps({"shared": shared, stage: own}, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def to_dict(config: Any) -> dict[str, Any]:
+    return dataclasses.asdict(config)
+
+
+def field_help(cls: type) -> dict[str, str]:
+    """Field name -> help text of a config dataclass (for the CLI and the docs)."""
+    return {f.name: f.metadata.get("help", "") for f in dataclasses.fields(cls)}
+
+
+def _coerce(value: Any, annotation: Any, name: str) -> Any:
+    """Turn a YAML/CLI value into the field's type (``--set wkd.learning_rate=2e-5`` arrives as a string)."""
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if value is None:
+        return None
+    if origin in (typing.Union, types.UnionType):
+        non_none = [a for a in args if a is not type(None)]
+        if isinstance(value, str) and value.lower() in ("none", "null") and len(non_none) < len(args):
+            return None
+        errors = []
+        for option in non_none:
+            try:
+                return _coerce(value, option, name)
+            except (TypeError, ValueError) as exc:
+                errors.append(str(exc))
+        raise ValueError(f"{name}: {value!r} fits none of {annotation} ({'; '.join(errors)})")
+    if origin is Literal:
+        if value not in args:
+            raise ValueError(f"{name}: {value!r} is not one of {', '.join(map(str, args))}")
+        return value
+    if annotation is bool:
+        if isinstance(value, bool):
+            return value
+        text = str(value).lower()
+        if text in ("true", "1", "yes", "on"):
+            return True
+        if text in ("false", "0", "no", "off"):
+            return False
+        raise ValueError(f"{name}: {value!r} is not a boolean")
+    if annotation in (int, float):
+        if isinstance(value, bool):
+            raise ValueError(f"{name}: expected a number, got {value!r}")
+        try:
+            number = annotation(float(value)) if annotation is int else float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"{name}: expected a number, got {value!r}") from None
+        if annotation is int and float(value) != number:
+            raise ValueError(f"{name}: expected an integer, got {value!r}")
+        return number
+    if annotation is str:
+        if isinstance(value, (dict, list)):
+            raise ValueError(f"{name}: expected text, got {value!r}")
+        return str(value)
+    if origin is list:
+        if isinstance(value, str):
+            value = yaml.safe_load(value) if value.strip().startswith("[") else [v.strip() for v in value.split(",")]
+        if not isinstance(value, list):
+            raise ValueError(f"{name}: expected a list, got {value!r}")
+        return [_coerce(v, args[0], name) for v in value] if args else value
+    if origin is dict:
+        if isinstance(value, str):
+            value = yaml.safe_load(value) or {}
+        if not isinstance(value, dict):
+            raise ValueError(f"{name}: expected a mapping, got {value!r}")
+        return dict(value)
+    return value
+
+
+def _apply(target: Any, values: dict[str, Any], where: str) -> None:
+    hints = typing.get_type_hints(type(target))
+    names = {f.name for f in dataclasses.fields(target)}
+    for key, value in values.items():
+        key = key.replace("-", "_")
+        if key not in names:
+            raise ValueError(f"unknown setting '{where}{key}'; known: {', '.join(sorted(names))}")
+        current = getattr(target, key)
+        if dataclasses.is_dataclass(current):
+            if not isinstance(value, dict):
+                raise ValueError(f"'{where}{key}' is a section; give it a mapping")
+            _apply(current, value, f"{where}{key}.")
+        else:
+            setattr(target, key, _coerce(value, hints[key], f"{where}{key}"))
+
+
+def build_config(yaml_file: str | Path | None = None, overrides: dict[str, Any] | None = None) -> TrainConfig:
+    """A TrainConfig from defaults, then a YAML file, then ``overrides`` (dotted keys such as ``wkd.lora_r``)."""
+    config = TrainConfig()
+    if yaml_file:
+        data = yaml.safe_load(Path(yaml_file).read_text(encoding="utf-8")) or {}
+        if not isinstance(data, dict):
+            raise ValueError(f"{yaml_file}: expected a mapping at the top level")
+        _apply(config, data, "")
+    for dotted, value in (overrides or {}).items():
+        *sections, name = dotted.split(".")
+        nested: dict[str, Any] = {name: value}
+        for section in reversed(sections):
+            nested = {section: nested}
+        _apply(config, nested, "")
+    return config
+
+
+def save_config(config: TrainConfig, path: str | Path) -> None:
+    Path(path).write_text(yaml.safe_dump(to_dict(config), sort_keys=False), encoding="utf-8")

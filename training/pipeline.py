@@ -1,0 +1,321 @@
+"""The three stages run one after another, each resumable: a finished stage is never redone.
+
+Layout of the output folder::
+
+    <out>/train_config.yaml     the resolved configuration of the last run
+    <out>/state.json            per stage: done, fingerprint of its settings, summary, time, peak memory
+    <out>/data/<stage>/         each stage's datasets (JSONL + Hugging Face datasets folder)
+    <out>/base/                 a plain copy of the base model (only for GGUF or replaced chat templates)
+    <out>/wkd/                  the WKD checkpoint
+    <out>/final/                the WKD + TUA checkpoint: lm_eval ... backend=hf,pretrained=<out>/final
+
+A stage is skipped when ``state.json`` marks it done with the same settings;
+done with other settings is an error unless ``force`` (which also clears the
+stages after it, since they were built on the old result).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from toolwise.bench.backends import Backend, make_backend
+from toolwise.bench.problem import Problem
+from toolwise.training.collect import collect, record_problem
+from toolwise.training.config import STAGES, Stage, TrainConfig, save_config
+from toolwise.training.domains import load_training_problems
+from toolwise.training.export import read_jsonl, save_dataset
+from toolwise.training.resources import StageMonitor
+from toolwise.training.sampling import hf_backend
+from toolwise.training.trainers import ModelSource, prepare_base, run_dpo, run_sft
+from toolwise.training.tua import Difficulty, difficulty_split, tua_examples
+from toolwise.training.wkd import open_proposals, wkd_examples
+
+log = logging.getLogger(__name__)
+
+SamplerFactory = Callable[[str], AbstractContextManager[Backend]]
+
+
+class StageError(RuntimeError):
+    """A stage cannot run (missing input, or finished with other settings)."""
+
+
+def _distributed() -> bool:
+    return int(os.environ.get("WORLD_SIZE", "1")) > 1
+
+
+def _main_process_first() -> AbstractContextManager[Any]:
+    """Under ``accelerate launch`` the main process samples and writes first; the others then reuse its files."""
+    if not _distributed():
+        return nullcontext()
+    from accelerate import PartialState
+
+    return PartialState().main_process_first()
+
+
+def _is_main_process() -> bool:
+    return int(os.environ.get("RANK", "0")) == 0
+
+
+class Pipeline:
+    """``Pipeline(config).run()`` runs collect -> wkd -> tua into ``config.out``."""
+
+    def __init__(
+        self,
+        config: TrainConfig,
+        console: Console | None = None,
+        progress: bool = True,
+        teacher_factory: Callable[[TrainConfig], Backend] | None = None,
+        sampler_factory: SamplerFactory | None = None,
+    ) -> None:
+        if not config.out:
+            raise ValueError("the pipeline needs an output folder (out)")
+        self.config = config
+        self.out = Path(config.out)
+        self.console = console or Console()
+        self.progress = progress
+        self.teacher_factory = teacher_factory or default_teacher
+        self.sampler_factory = sampler_factory or self._hf_sampler
+
+    # State ---------------------------------------------------------------------------------------------------
+    @property
+    def state_file(self) -> Path:
+        return self.out / "state.json"
+
+    def state(self) -> dict[str, Any]:
+        if self.state_file.exists():
+            return json.loads(self.state_file.read_text(encoding="utf-8"))
+        return {"stages": {}}
+
+    def _write_state(self, state: dict[str, Any]) -> None:
+        if not _is_main_process():
+            return
+        tmp = self.state_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(state, indent=2, default=str), encoding="utf-8")
+        tmp.replace(self.state_file)
+
+    def is_done(self, stage: Stage) -> bool:
+        return bool(self.state()["stages"].get(stage, {}).get("done"))
+
+    def data_dir(self, stage: Stage) -> Path:
+        return self.out / "data" / stage
+
+    @property
+    def wkd_dir(self) -> Path:
+        return self.out / "wkd"
+
+    @property
+    def final_dir(self) -> Path:
+        return self.out / "final"
+
+    def _clear(self, stage: Stage) -> None:
+        """Remove a stage's outputs (before it is redone, or because an earlier stage changed)."""
+        if not _is_main_process():
+            return
+        paths = [self.data_dir(stage)]
+        paths += {"collect": [], "wkd": [self.wkd_dir, self.out / "wkd_sft"], "tua": [self.final_dir]}[stage]
+        for path in paths:
+            if path.exists():
+                shutil.rmtree(path)
+        state = self.state()
+        state["stages"].pop(stage, None)
+        self._write_state(state)
+
+    # Running -------------------------------------------------------------------------------------------------
+    def run(self, stages: Sequence[str] | None = None, force: bool = False) -> dict[str, Any]:
+        """Run ``stages`` (default: all, in order), skipping finished ones; returns the state."""
+        selected = list(stages or STAGES)
+        unknown = [s for s in selected if s not in STAGES]
+        if unknown:
+            raise ValueError(f"unknown stage(s) {unknown}; stages are {', '.join(STAGES)}")
+        self.out.mkdir(parents=True, exist_ok=True)
+        if _is_main_process():
+            save_config(self.config, self.out / "train_config.yaml")
+        for stage in (s for s in STAGES if s in selected):
+            self._run_stage(stage, force)  # type: ignore[arg-type]
+        return self.state()
+
+    def _run_stage(self, stage: Stage, force: bool) -> None:
+        record = self.state()["stages"].get(stage, {})
+        fingerprint = self.config.fingerprint(stage)
+        if record.get("done") and not force:
+            if record.get("fingerprint") != fingerprint:
+                raise StageError(
+                    f"stage '{stage}' in {self.out} was finished with other settings; restore them, or pass "
+                    f"--force to redo it (the stages after it are redone too)"
+                )
+            self.console.print(f"[bold]{stage}[/bold]: already done, skipped ({self.state_file})")
+            return
+        previous = STAGES[STAGES.index(stage) - 1] if stage != "collect" else None
+        if previous and not self.is_done(previous):  # type: ignore[arg-type]
+            raise StageError(f"stage '{stage}' needs stage '{previous}' first (toolwise train ... --stage {previous})")
+        for later in STAGES[STAGES.index(stage) :]:
+            self._clear(later)  # type: ignore[arg-type]
+        self.console.rule(f"[bold]{stage}[/bold]")
+        started = time.strftime("%Y-%m-%dT%H:%M:%S")
+        with StageMonitor() as monitor:
+            summary = getattr(self, f"_{stage}")()
+        state = self.state()
+        state["stages"][stage] = {
+            "done": True,
+            "fingerprint": fingerprint,
+            "started_at": started,
+            "summary": summary,
+            "usage": monitor.usage.as_dict(),
+        }
+        self._write_state(state)
+        self._print_summary(stage, summary, monitor.usage.as_dict())
+
+    def _print_summary(self, stage: str, summary: dict[str, Any], usage: dict[str, Any]) -> None:
+        table = Table(title=f"{stage}: summary", show_header=False)
+        for key, value in {**_flatten(summary), **{f"usage.{k}": v for k, v in usage.items()}}.items():
+            table.add_row(key, f"{value:.4g}" if isinstance(value, float) else str(value))
+        self.console.print(table)
+
+    # Models ---------------------------------------------------------------------------------------------------
+    def base_source(self) -> ModelSource:
+        """The base model; a GGUF file or a replaced chat template is first saved as a plain checkpoint."""
+        cfg = self.config
+        if not cfg.base:
+            raise StageError("no base model given (--base)")
+        if not (cfg.gguf_file or cfg.chat_template):
+            return ModelSource(cfg.base, dtype=cfg.dtype)
+        folder = self.out / "base"
+        with _main_process_first():
+            if not (folder / "config.json").exists():
+                source = ModelSource(
+                    cfg.base, gguf_file=cfg.gguf_file, dtype=cfg.dtype, chat_template=cfg.chat_template
+                )
+                prepare_base(source, folder)
+        return ModelSource(str(folder), dtype=cfg.dtype)
+
+    @contextmanager
+    def _hf_sampler(self, model_dir: str) -> Iterator[Backend]:
+        with hf_backend(
+            model_dir,
+            batch_size=self.config.sample_batch_size,
+            device=self.config.device,
+            max_gen_toks=max(self.config.tua.sample_max_gen_toks, self.config.wkd.proposal_max_gen_toks),
+        ) as backend:
+            yield backend
+
+    # Stages ---------------------------------------------------------------------------------------------------
+    def _collect(self) -> dict[str, Any]:
+        cfg = self.config
+        problems, split_counts = load_training_problems(cfg.task, cfg.collect.n_train, cfg.collect.seed, cfg.train_file)
+        folder = self.data_dir("collect")
+        with _main_process_first():
+            if not (folder / "trajectories.jsonl").exists():
+                teacher = self.teacher_factory(cfg)
+                result = collect(problems, teacher, cfg.collect, progress=self.progress)
+                save_dataset([p.to_dict() for p in problems], folder, "problems")
+                save_dataset(result.dropped, folder, "dropped")
+                save_dataset(result.records, folder, "trajectories")
+                counts = result.counts()
+            else:
+                counts = {"kept": len(read_jsonl(folder / "trajectories.jsonl"))}
+        records = read_jsonl(folder / "trajectories.jsonl")
+        tool_calls = [r["n_tool_calls"] for r in records]
+        return {
+            "training_split": split_counts,
+            **counts,
+            "tool_calls_per_trajectory": round(sum(tool_calls) / len(tool_calls), 3) if tool_calls else 0.0,
+            "teacher": cfg.collect.teacher,
+            "solution_source": cfg.collect.solution_source,
+            "data": str(folder),
+        }
+
+    def _records(self) -> tuple[list[dict[str, Any]], dict[str, Problem]]:
+        records = read_jsonl(self.data_dir("collect") / "trajectories.jsonl")
+        if not records:
+            raise StageError("collect kept no trajectory; nothing to train on (see data/collect/dropped.jsonl)")
+        return records, {r["problem_id"]: record_problem(r) for r in records}
+
+    def _wkd(self) -> dict[str, Any]:
+        cfg = self.config.wkd
+        records, problems = self._records()
+        base = self.base_source()
+        examples = wkd_examples(records, problems)
+        folder = self.data_dir("wkd")
+        proposals_summary: dict[str, Any] = {}
+        pairs: list[dict[str, Any]] = []
+        if any(p.answer_type == "open" for p in problems.values()):
+            with _main_process_first():
+                if not (folder / "dpo.jsonl").exists():
+                    with self.sampler_factory(base.path) as backend:
+                        proposals = open_proposals(list(problems.values()), backend, cfg, progress=self.progress)
+                    if _is_main_process():
+                        save_dataset(proposals.pairs, folder, "dpo")
+                        save_dataset(proposals.sft_examples, folder, "best_proposals")
+                    proposals_summary = proposals.counts()
+            pairs = read_jsonl(folder / "dpo.jsonl")
+            examples += read_jsonl(folder / "best_proposals.jsonl")
+        if _is_main_process():
+            save_dataset(examples, folder, "sft")
+        sft_dir = self.out / "wkd_sft" if pairs else self.wkd_dir
+        sft = run_sft(base, examples, cfg, sft_dir)
+        summary: dict[str, Any] = {"sft": sft.as_dict(), **proposals_summary, "data": str(folder)}
+        if pairs:
+            dpo = run_dpo(ModelSource(str(sft_dir)), pairs, cfg, self.wkd_dir)
+            summary["dpo"] = dpo.as_dict()
+        else:
+            summary["dpo"] = "skipped (no open-ended question with ranked proposals)"
+        summary["checkpoint"] = str(self.wkd_dir)
+        return summary
+
+    def _tua(self) -> dict[str, Any]:
+        cfg = self.config.tua
+        records, problems = self._records()
+        folder = self.data_dir("tua")
+        with _main_process_first():
+            if not (folder / "difficulty.jsonl").exists():
+                with self.sampler_factory(str(self.wkd_dir)) as backend:
+                    split = difficulty_split(
+                        [problems[r["problem_id"]] for r in records], backend, cfg, progress=self.progress
+                    )
+                if _is_main_process():
+                    save_dataset([d.as_dict() for d in split], folder, "difficulty")
+        split = [Difficulty(**row) for row in read_jsonl(folder / "difficulty.jsonl")]
+        examples, counts = tua_examples(records, problems, split, cfg)
+        if _is_main_process():
+            save_dataset(examples, folder, "sft")
+        sft = run_sft(ModelSource(str(self.wkd_dir)), examples, cfg, self.final_dir)
+        accuracy = [d.accuracy for d in split]
+        return {
+            "direct_accuracy_of_wkd_model": round(sum(accuracy) / len(accuracy), 4) if accuracy else None,
+            **counts,
+            "sft": sft.as_dict(),
+            "data": str(folder),
+            "checkpoint": str(self.final_dir),
+        }
+
+
+def default_teacher(config: TrainConfig) -> Backend:
+    """The teacher backend named in the config; local engines get the pipeline's device and batch size."""
+    args = dict(config.collect.teacher_args)
+    if config.collect.teacher in ("hf", "vllm"):
+        args.setdefault("pretrained", config.base)
+        if config.collect.teacher == "hf":
+            args.setdefault("batch_size", config.sample_batch_size)
+            args.setdefault("device", config.device)
+    return make_backend(config.collect.teacher, **args)
+
+
+def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, dict) and value:
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat

@@ -1,0 +1,63 @@
+"""Asking a model the training questions: k answers per question, scored with the harness's scorer."""
+
+from __future__ import annotations
+
+import gc
+import random
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+import torch
+
+from toolwise.bench.backends import Backend, make_backend
+from toolwise.bench.loop import LoopLimits, Request, run_conversations
+from toolwise.bench.problem import Problem
+from toolwise.bench.scoring import score_answer
+from toolwise.bench.transcript import Mode, Transcript
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def sampling_options(temperature: float, max_gen_toks: int) -> dict[str, Any]:
+    return {"do_sample": temperature > 0, "temperature": float(temperature), "max_gen_toks": int(max_gen_toks)}
+
+
+def sample_transcripts(
+    problems: list[Problem],
+    backend: Backend,
+    k: int,
+    mode: Mode,
+    sampling: dict[str, Any],
+    limits: LoopLimits | None = None,
+    progress: bool = True,
+) -> dict[str, list[Transcript]]:
+    """``k`` conversations per problem in ``mode``, all sent through the loop as one set of batches."""
+    requests = [Request(problem=p, mode=mode, sampling=dict(sampling)) for p in problems for _ in range(k)]
+    transcripts = run_conversations(requests, backend, limits or LoopLimits(), progress=progress)
+    out: dict[str, list[Transcript]] = {p.id: [] for p in problems}
+    for request, transcript in zip(requests, transcripts, strict=True):
+        out[request.problem.id].append(transcript)
+    return out
+
+
+def scores(problem: Problem, transcripts: list[Transcript]) -> list[float]:
+    return [score_answer(problem, t) for t in transcripts]
+
+
+@contextmanager
+def hf_backend(model_dir: str, batch_size: int, device: str | None, max_gen_toks: int) -> Iterator[Backend]:
+    """An ``hf`` backend on a checkpoint, freed (CPU and GPU memory) when the block ends."""
+    backend = make_backend("hf", pretrained=model_dir, batch_size=batch_size, device=device, max_gen_toks=max_gen_toks)
+    try:
+        yield backend
+    finally:
+        del backend
+        gc.collect()
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
