@@ -1,0 +1,138 @@
+"""What the two public numeric datasets (MATH, SciBench) share: ids, the Python reference call, splits.
+
+Both are asked as numeric problems (±5%) with one tool, ``run_python``. The
+frozen test split of each is the paper's subset, pinned by stable ids in a
+text file beside the task; the data itself is never committed: real runs read
+the Hugging Face hub, tests and offline runs a local copy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import re
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import datasets
+
+from toolwise.bench.answers import parse_number
+from toolwise.bench.problem import Problem, ToolCall
+
+TOOL = "run_python"
+TOLERANCE = 0.05
+# Where CI and developers keep the offline copies: ../shared/data/<name> beside the repository.
+SHARED_DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
+
+
+def text_digest(text: str, length: int = 10) -> str:
+    """A short hash of whitespace-normalised text: the same problem gets the same id from any copy."""
+    return hashlib.sha1(" ".join(text.split()).encode("utf-8")).hexdigest()[:length]
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.strip().lower()).strip("-")
+
+
+def reference_call(answer_text: str, label: str) -> ToolCall:
+    """The oracle's call: a snippet that prints the key (it exercises the sandbox, it does not solve)."""
+    value = parse_number(answer_text)
+    if value is None:
+        raise ValueError(f"{label}: answer {answer_text!r} is not a number")
+    code = f"# {label}: the reference answer\nanswer = {value!r}\nprint(answer)\n"
+    return ToolCall(TOOL, {"code": code})
+
+
+def key_from_tool_results(problem: Problem, results: list[Any]) -> float:
+    """The number the last replayed snippet printed last."""
+    if not results:
+        raise ValueError(f"problem {problem.id}: no tool results to read a key from")
+    lines = [line for line in str(results[-1]).splitlines() if line.strip()]
+    value = parse_number(lines[-1]) if lines else None
+    if value is None:
+        raise ValueError(f"problem {problem.id}: the snippet printed no number: {results[-1]!r}")
+    return value
+
+
+def grounded_solution(worked: str | None, printed: str, answer_text: str, unit: str | None = None) -> str:
+    """A training target: the source's worked solution if any, the tool's result as a fact, then the answer."""
+    lines = [worked.strip()] if worked and worked.strip() else []
+    in_unit = f" (the answer is asked in {unit})" if unit else ""
+    lines.append(f"Computing it with Python prints {printed}{in_unit}, so the answer is {answer_text}")
+    return "\n\n".join(lines)
+
+
+def read_pinned_ids(path: Path) -> list[str]:
+    """Ids one per line; '#' starts a comment."""
+    ids = [line.split("#", 1)[0].strip() for line in path.read_text(encoding="utf-8").splitlines()]
+    return [i for i in ids if i]
+
+
+def select_pinned(pool: Iterable[Problem], pinned: list[str], what: str) -> list[Problem]:
+    """The pinned problems in pinned order; a clear error naming the ids a source lacks."""
+    by_id = {p.id: p for p in pool}
+    missing = [i for i in pinned if i not in by_id]
+    if missing:
+        shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
+        raise ValueError(f"{what}: {len(missing)} of {len(pinned)} pinned test problems are not in the source: {shown}")
+    return [by_id[i] for i in pinned]
+
+
+def split_problems(
+    pool: list[Problem], test: list[Problem], n: int, seed: int, split: str, domain: str
+) -> list[Problem]:
+    """``test``: the first ``n`` pinned problems. ``train``: ``n`` others drawn with ``seed``, never a test question."""
+    if split == "test":
+        if n > len(test):
+            raise ValueError(f"{domain} has {len(test)} pinned test problems; asked for {n}")
+        return test[:n]
+    if split != "train":
+        raise ValueError(f"unknown split {split!r}; expected 'train' or 'test'")
+    test_ids = {p.id for p in test}
+    test_texts = {" ".join(p.question.split()) for p in test}
+    candidates = [p for p in pool if p.id not in test_ids and " ".join(p.question.split()) not in test_texts]
+    if n > len(candidates):
+        raise ValueError(f"{domain} has {len(candidates)} training problems; asked for {n}")
+    return random.Random(f"{domain}-train-{seed}").sample(candidates, n)
+
+
+def resolve_local_dir(explicit: str | os.PathLike[str] | None, env_var: str, name: str) -> Path | None:
+    """A local copy to read: the explicit path, else ``$env_var``, else ../shared/data/<name> if present."""
+    for candidate in (explicit, os.environ.get(env_var)):
+        if candidate:
+            path = Path(candidate).expanduser()
+            if not path.is_dir():
+                raise FileNotFoundError(f"{name} data folder not found: {path}")
+            return path
+    return None
+
+
+def load_with_fallback(
+    name: str,
+    local: Path | None,
+    read_local: Callable[[Path], list[Problem]],
+    read_hub: Callable[[], list[Problem]],
+) -> list[Problem]:
+    """The pool from ``local`` when given, else the hub, else the shared offline copy; say what failed."""
+    if local is not None:
+        return read_local(local)
+    try:
+        return read_hub()
+    except Exception as hub_error:  # offline, gated, or the hub copy moved: fall back to a local copy
+        fallback = SHARED_DATA / name
+        if fallback.is_dir():
+            return read_local(fallback.resolve())
+        raise RuntimeError(
+            f"could not load {name}: the hub failed ({type(hub_error).__name__}: {hub_error}) and no local copy "
+            f"was given (metadata '{name}_data' or the environment variable TOOLWISE_{name.upper()}_DATA)"
+        ) from hub_error
+
+
+def hub_rows(dataset: str, configs: Iterable[str | None], splits: Iterable[str]) -> Iterable[tuple[Any, Mapping]]:
+    """(config, row) for every row of the named hub dataset's configs and splits."""
+    for config in configs:
+        for split in splits:
+            for row in datasets.load_dataset(dataset, config, split=split):
+                yield config, row

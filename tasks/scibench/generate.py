@@ -1,0 +1,84 @@
+"""SciBench splits: the pinned test problems of the paper and seeded training draws from the rest.
+
+No test jsonl is committed; the split is the list of ids in ``test_ids.txt``,
+resolved against the hub or a local copy at load time.
+
+    python -m toolwise.tasks.scibench.generate --out train.jsonl --n 200 --seed 1 --split train
+writes problems (test or train) to a jsonl;
+    python -m toolwise.tasks.scibench.generate --pin-from ../shared/data/scibench/awl_test.json
+rewrites ``test_ids.txt`` from the paper's test file (problem texts matched to the pool).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from toolwise.bench.problem import Problem, write_jsonl
+from toolwise.tasks.math import common
+from toolwise.tasks.scibench import data
+
+DOMAIN = data.DOMAIN
+
+
+def generate_problems(n: int, seed: int, split: str = "train", data_dir: str | None = None) -> list[Problem]:
+    """``test``: the first ``n`` pinned problems (seed unused). ``train``: ``n`` non-test problems drawn with ``seed``."""
+    pool = data.load_pool(data_dir)
+    return common.split_problems(pool, data.test_problems(pool), n, seed, split, DOMAIN)
+
+
+def key_from_tool_results(problem: Problem, results: list[Any]) -> float:
+    """The number (in the problem's unit) the replayed snippet printed."""
+    return common.key_from_tool_results(problem, results)
+
+
+def pin_from_paper(paper_test_file: Path, pool: list[Problem]) -> list[str]:
+    """Ids of the paper's test problems, in its order; each must match a pool problem's text, answer and unit."""
+    by_text = {" ".join(p.question.split()): p for p in pool}
+    ids = []
+    for row in json.loads(paper_test_file.read_text(encoding="utf-8")):
+        match = by_text.get(" ".join(row["problem_text"].split()))
+        if match is None:
+            raise ValueError(f"paper test problem not in the pool: {row['problem_text'][:80]!r}")
+        if match.params["answer_text"] != str(row["answer_number"]).strip() or match.unit != data.clean_unit(
+            row["unit"]
+        ):
+            raise ValueError(f"{match.id}: answer or unit differs from the paper's test file")
+        ids.append(match.id)
+    if len(set(ids)) != len(ids):
+        raise ValueError("the paper's test file names a problem twice")
+    return ids
+
+
+def write_pinned_ids(ids: list[str], source: Path) -> None:
+    header = (
+        "# SciBench test split of toolwise: the 120 problems the Adapting-While-Learning paper evaluated\n"
+        f"# (its test_set/scibench.json, read from {source.name}), matched by problem text to the 580 problems\n"
+        "# of the ten textbook files. id = scibench-<textbook>-<problem id slug>-<first 6 hex of sha1(text)>\n"
+    )
+    data.PINNED_IDS.write_text(header + "\n".join(ids) + "\n", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, help="jsonl to write")
+    parser.add_argument("--n", type=int, default=120)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--split", default="test", choices=["test", "train"])
+    parser.add_argument("--data", help="local SciBench folder (<textbook>.json); default: the hub, then ../shared/data")
+    parser.add_argument("--pin-from", type=Path, help="the paper's test file; rewrites test_ids.txt")
+    args = parser.parse_args(argv)
+    if args.pin_from:
+        folder = args.data or str(args.pin_from.parent)
+        ids = pin_from_paper(args.pin_from, data.read_local(Path(folder)))
+        write_pinned_ids(ids, args.pin_from)
+        print(f"pinned {len(ids)} SciBench test problems in {data.PINNED_IDS}")
+    if args.out:
+        problems = generate_problems(args.n, args.seed, args.split, args.data)
+        print(f"wrote {write_jsonl(problems, args.out)} SciBench {args.split} problems to {args.out}")
+
+
+if __name__ == "__main__":
+    main()
