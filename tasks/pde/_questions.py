@@ -1,7 +1,8 @@
 """Question drafts: a sampled PDE setting, the tool call that answers it, and its wording.
 
 Each ``draft_*`` function samples one setting of a family (1-D diffusion, 2-D
-diffusion, Fisher–KPP invasion) for a requested question kind and returns the
+diffusion, Fisher–KPP invasion) for a requested question kind (and ``variant``:
+which scenario and boundary condition, so the caller can balance them) and returns the
 reference tool call, the question text (every number in it is an argument of
 that call, and nothing the call needs is left out) and the physical range the
 answer must lie in. It returns None when the sample is degenerate (nothing
@@ -50,6 +51,18 @@ class Draft:
         return f"{self.setting} {self.ask}"
 
 
+BOUNDARIES = ("dirichlet", "neumann", "periodic")
+
+
+def _scenario(variant: int) -> Scenario:
+    return DIFFUSION_SCENARIOS[variant % len(DIFFUSION_SCENARIOS)]
+
+
+def _boundary(variant: int) -> str:
+    """Boundaries cycle on a slower beat than scenarios: variants 0-8 cover every (scenario, boundary) pair."""
+    return BOUNDARIES[(variant // len(DIFFUSION_SCENARIOS)) % len(BOUNDARIES)]
+
+
 def fmt(x: float) -> str:
     """A stated number: no trailing zeros, no exponent."""
     text = f"{x:.6f}".rstrip("0").rstrip(".")
@@ -84,13 +97,13 @@ _NEUMANN_ENDS = {
 }
 
 
-def draft_diffusion_1d(rng: np.random.Generator, kind: str) -> Draft | None:
-    sc: Scenario = DIFFUSION_SCENARIOS[int(rng.integers(len(DIFFUSION_SCENARIOS)))]
+def draft_diffusion_1d(rng: np.random.Generator, kind: str, variant: int = 0) -> Draft | None:
+    sc = _scenario(variant)
     diffusivity, length = sc.diffusivity(rng), sc.length(rng)
     time = sc.time(rng)
     if not length / 40 <= math.sqrt(diffusivity * time) <= length / 4:
         return None  # far below: nothing but thin boundary layers; far above: already at equilibrium
-    boundary = str(rng.choice(["dirichlet", "neumann", "periodic"]))
+    boundary = _boundary(variant)
     ic = "step" if boundary != "dirichlet" else str(rng.choice(["constant", "step"]))
     args: dict[str, Any] = {
         "diffusivity": diffusivity,
@@ -192,8 +205,8 @@ def _with_threshold(draft: Draft, rng: np.random.Generator, sc: Scenario, x: flo
 # ------------------------------------------------------------------------------------------------------ 2-D diffusion
 
 
-def draft_diffusion_2d(rng: np.random.Generator, kind: str) -> Draft | None:
-    sc: Scenario = DIFFUSION_SCENARIOS[int(rng.integers(len(DIFFUSION_SCENARIOS)))]
+def draft_diffusion_2d(rng: np.random.Generator, kind: str, variant: int = 0) -> Draft | None:
+    sc = _scenario(variant)
     diffusivity = sc.diffusivity(rng)
     lx = sc.length(rng)
     ly = sc.length(rng, high=max(sc.length_range[0], lx))
@@ -201,8 +214,7 @@ def draft_diffusion_2d(rng: np.random.Generator, kind: str) -> Draft | None:
     diffusion_length = math.sqrt(diffusivity * time)
     if not max(lx, ly) / 40 <= diffusion_length <= max(lx, ly) / 4:
         return None
-    # Closed and periodic plates need a checkerboard that fits, so draw them more often to balance the split.
-    boundary = str(rng.choice(["dirichlet", "neumann", "periodic"], p=[0.3, 0.35, 0.35]))
+    boundary = _boundary(variant)
     # A checkerboard whose squares still matter at time t: its slowest mode decays as exp(-2π²·D·t/s²).
     size = _nice_size(math.pi * math.sqrt(2 * diffusion_length**2 / rng.uniform(0.3, 2.5)), sc)
     checker_fits = size <= min(lx, ly) / 2 and size >= max(lx, ly) / 40
@@ -298,7 +310,7 @@ def _nice_size(size: float, sc: Scenario) -> float:
 # ------------------------------------------------------------------------------------------------------ Fisher–KPP
 
 
-def draft_invasion(rng: np.random.Generator, kind: str) -> Draft | None:
+def draft_invasion(rng: np.random.Generator, kind: str, variant: int = 0) -> Draft | None:
     r = INVASION
     diffusivity = round(float(rng.uniform(*r.diffusivity)), 1)
     growth = round(float(rng.uniform(*r.growth_rate)), 2)
@@ -307,7 +319,7 @@ def draft_invasion(rng: np.random.Generator, kind: str) -> Draft | None:
     time = float(rng.integers(r.time[0], r.time[1] + 1))
     if growth * time > r.max_growth_times_time or length / math.sqrt(diffusivity / growth) > 150:
         return None
-    boundary = str(rng.choice(["dirichlet", "neumann", "periodic"], p=[0.4, 0.4, 0.2]))
+    boundary = _boundary(variant)
     step = kind in ("front_position", "threshold_time") or rng.random() < 0.7
     args: dict[str, Any] = {
         "diffusivity": diffusivity,

@@ -47,15 +47,16 @@ def generate_problems(n: int, seed: int, split: str = "train") -> list[Problem]:
         raise ValueError(f"unknown split {split!r}; expected one of {sorted(_SPLIT_STREAMS)}")
     rng = np.random.default_rng([seed, _SPLIT_STREAMS[split]])
     combos = [(family, kind) for family, kinds in FAMILIES.items() for kind in kinds]
-    schedule = [combos[i % len(combos)] for i in range(n)]
+    # Each (family, kind) in turn, and within it each scenario in turn, so rejection sampling cannot skew the mix.
+    schedule = [(*combos[i % len(combos)], i // len(combos)) for i in range(n)]
     rng.shuffle(schedule)
     rungs = _balanced_rungs(n, rng)
     seen = set() if split == "test" else set(_test_questions())
     problems = []
-    for index, ((family, kind), rung) in enumerate(zip(schedule, rungs, strict=True)):
+    for index, ((family, kind, variant), rung) in enumerate(zip(schedule, rungs, strict=True)):
         problem = None
         for _ in range(_MAX_ATTEMPTS):
-            draft = DRAFTERS[family](rng, kind)
+            draft = DRAFTERS[family](rng, kind, variant)
             problem = _finish(draft, rung, rng, f"{DOMAIN}-{split}-{index:04d}") if draft else None
             if problem is not None and problem.question not in seen:
                 break

@@ -50,7 +50,7 @@ def solve_fisher_kpp(
     wall_values: tuple[float, float] = (0.0, 0.0),
     points: Sequence[float] = (),
     threshold: float | None = None,
-    rtol: float = 1e-7,
+    rtol: float = 1e-5,
 ) -> FisherKPPSolution:
     """Integrate to ``end_time``; report the field on every node and, per point, the first threshold crossing."""
     laplacian, pulls = second_difference(axis)

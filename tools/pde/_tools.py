@@ -24,6 +24,7 @@ from toolwise.tools.pde._grid import Axis, square_wave_cumulative, step_cumulati
 from toolwise.tools.pde._linear import LinearDiffusion
 from toolwise.tools.pde._measures import FieldSummary, summarise, value_at
 from toolwise.tools.pde._resolution import (
+    FISHER_KPP_RTOL,
     MAX_CELLS_1D,
     MAX_CELLS_FISHER_KPP,
     MAX_GROWTH_TIMES_TIME,
@@ -403,7 +404,7 @@ def _fisher_kpp_1d(
         wall_values=walls,
         points=xs,
         threshold=threshold,
-        rtol=1e-7 / refinement**2,
+        rtol=FISHER_KPP_RTOL / refinement**2,
     )
     scale = float(np.max(np.abs(solution.field)))
     summary = summarise([axis], solution.field)
