@@ -38,8 +38,8 @@ def test_plain_lm_eval_command_line(tmp_path: Path) -> None:
 def test_hook_can_be_switched_off_and_toolwise_eval_still_works(tmp_path: Path) -> None:
     args = ["--model", "toolwise", "--model_args", "backend=never", "--tasks", "pde_tool", "--limit", "2"]
     off = run([str(BIN / "lm_eval"), *args], tmp_path, TOOLWISE_NO_LMEVAL_HOOK="1")
-    assert off.returncode != 0
-    assert "toolwise" in (off.stderr + off.stdout)
+    assert off.returncode != 0  # without the hook stock lm-eval 0.4 knows neither the tasks nor the model
+    assert "Tasks not found: pde_tool" in off.stderr or "toolwise" in off.stderr
     fallback = run(
         [str(BIN / "toolwise-eval"), *args, "--output_path", str(tmp_path / "r")], tmp_path, TOOLWISE_NO_LMEVAL_HOOK="1"
     )
