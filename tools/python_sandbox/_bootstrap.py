@@ -14,7 +14,6 @@ import json
 import os
 import resource
 import sys
-import traceback
 
 SETUP_FAILED = 125  # exit status that tells the harness the sandbox itself failed
 
@@ -52,12 +51,12 @@ def _run(script: str) -> None:
         exec(code, namespace)
     except SystemExit:
         raise
-    except SyntaxError as exc:
-        traceback.print_exception(type(exc), exc, None)
-        sys.exit(1)
     except BaseException as exc:
+        namespace.clear()  # free what the snippet held (a memory bomb) before formatting the error
+        import traceback  # only on failure: it costs start-up time
+
         # Drop this file's frame: the model should see its own code only.
-        tb = exc.__traceback__.tb_next if exc.__traceback__ is not None else None
+        tb = exc.__traceback__.tb_next if exc.__traceback__ is not None and not isinstance(exc, SyntaxError) else None
         traceback.print_exception(type(exc), exc, tb)
         sys.exit(1)
 

@@ -40,8 +40,10 @@ def run_python(code: Annotated[str, pydantic.Field(min_length=1, max_length=MAX_
 def combined_output(run: SnippetRun, limits: SandboxLimits) -> str:
     """stdout, then stderr under a marker, shortened to what the model is shown."""
     parts = [run.stdout.rstrip("\n")] if run.stdout.strip() else []
-    if run.stderr.strip():
-        parts.append("[stderr]\n" + run.stderr.rstrip("\n"))
+    # faulthandler's stack also lists the sandbox's own start-up frames ("<string>"): the model needs its own.
+    stderr = "\n".join(line for line in run.stderr.splitlines() if not line.startswith('  File "<string>"'))
+    if stderr.strip():
+        parts.append("[stderr]\n" + stderr.rstrip("\n"))
     return shorten("\n".join(parts), limits.shown_output_chars)
 
 
