@@ -44,9 +44,9 @@ def simulate_diff_drive_vehicle(
     the wheels a little off target. Each wheel meets the ground at one point (its contact shape is a sphere of
     the wheel radius); a frictionless caster supports the rear, and the centre of mass sits behind the axle.
     The chassis weighs chassis_mass_kg and each wheel 5 % of that. Heading is in degrees, counter-clockwise
-    seen from above (toward +y), not wrapped. Returns final values (including the actual wheel speeds), max
-    and min over every integration step and the trajectory at n_samples evenly spaced times. The run covers
-    exactly duration_s of physical time.
+    seen from above (toward +y), not wrapped; positions are of the chassis origin, midway between the wheel
+    centres. Returns final values (including the actual wheel speeds), max and min over every integration step
+    and the trajectory at n_samples evenly spaced times. The run covers exactly duration_s of physical time.
 
     Args:
         left_wheel_speed_rad_per_s: target angular speed of the left wheel in rad/s (positive drives forward).

@@ -1,0 +1,85 @@
+"""A question template: how to sample a scene, ask about it, and read the answer from the tool's results.
+
+A template's ``params`` hold one tool-argument dict per scene (``{"scene": {...}}``, or ``{"scene_a": ...,
+"scene_b": ...}`` for comparisons). Those dicts are exactly the reference calls' arguments, and the question
+states exactly their values, so every fact in the question is a fact the tool receives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+Params = dict[str, Any]
+Results = list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Template:
+    """One kind of question about one kind of scene."""
+
+    name: str
+    tool: str
+    sample: Callable[[np.random.Generator], Params | None]  # None: this draw is unsuitable, draw again
+    question: Callable[[Params], str]
+    value: Callable[[Params, Results], float | None]  # None: the asked event never happened
+    fact: str  # what the value is, for the worked solution: "the angle at the end of the run (deg)"
+    positive: bool  # strictly positive quantity: multiplicative option gaps
+    scale: Callable[[Params, Results], float]  # the scene's natural magnitude for this quantity
+
+    def calls(self, params: Params) -> list[dict[str, Any]]:
+        """Tool arguments of the reference calls, in order (one per scene)."""
+        return [params[key] for key in sorted(params) if key.startswith("scene")]
+
+
+def fmt(x: float) -> str:
+    """A sampled parameter as the question prints it (the value the tool receives, no float noise)."""
+    return f"{x:g}"
+
+
+def signed(x: float, unit: str) -> str:
+    return f"{fmt(x)} {unit}"
+
+
+def drag_sentence(coefficient: float, body: str = "the ball") -> str:
+    if coefficient == 0:
+        return "There is no air resistance."
+    return (
+        f"Air drag acts on {body} with a force of magnitude c·v² opposite to its velocity, c = {fmt(coefficient)} kg/m."
+    )
+
+
+def gravity_sentence(g: float) -> str:
+    return f"Gravity is g = {fmt(g)} m/s² downward."
+
+
+def duration_sentence(duration: float) -> str:
+    return f"The motion is simulated for {fmt(duration)} s."
+
+
+def pick_gravity(rng: np.random.Generator) -> float:
+    """Mostly Earth, sometimes the Moon, Mars or Jupiter, so that g is a fact to read, not assume."""
+    return float(rng.choice([9.81, 9.81, 9.81, 9.81, 1.62, 3.71, 24.79]))
+
+
+def round_to(x: float, decimals: int) -> float:
+    return float(round(float(x), decimals)) + 0.0
+
+
+def final(key: str, index: int = 0) -> Callable[[Params, Results], float]:
+    return lambda params, results: results[index]["final"][key]
+
+
+def maximum(key: str, index: int = 0) -> Callable[[Params, Results], float]:
+    return lambda params, results: results[index]["max"][key]
+
+
+def event(key: str, index: int = 0) -> Callable[[Params, Results], float | None]:
+    return lambda params, results: results[index]["events"][key]
+
+
+def constant(value: float) -> Callable[[Params, Results], float]:
+    return lambda params, results: value
