@@ -153,11 +153,12 @@ def _diffusion_1d(
     scale = float(np.max(np.abs(field)))
     summary = summarise([axis], field)
     report = _summary_report(time, summary, ("x",), cells)
+    crossings = solver.first_crossings([[x] for x in xs], threshold, time) if threshold is not None else []
     report["points"] = []
-    for x in xs:
+    for i, x in enumerate(xs):
         entry: dict[str, Any] = {"x": x, "value": _round(value_at([axis], field, [x]), scale)}
         if threshold is not None:
-            entry["first_time_at_threshold"] = _round(solver.first_crossing([x], threshold, time))
+            entry["first_time_at_threshold"] = _round(crossings[i])
         report["points"].append(entry)
     return report
 
