@@ -34,14 +34,15 @@ def short_model_name(value: str) -> str:
 def model_label(config: dict[str, Any], fallback: str = "unknown") -> str:
     """The model a results file's ``config`` describes.
 
-    ``pretrained`` or ``model`` (hub id, local path's basename, API model name), with ``+adapter`` when a
-    ``peft`` adapter is loaded on top; else the ``backend`` (scripted policies: ``oracle``, ``always``,
+    ``pretrained`` or ``model`` (hub id, local path's basename, API model name; a GGUF file's name when
+    ``gguf_file`` picks one), with ``+adapter`` when a ``peft`` adapter is loaded on top; else the ``backend`` (scripted policies: ``oracle``, ``always``,
     ``never``); else lm-eval's model type; else ``fallback``.
     """
     args = parse_model_args(config.get("model_args"))
     base = args.get("pretrained") or args.get("model")
     if base:
-        label = short_model_name(base)
+        gguf = args.get("gguf_file")
+        label = PurePosixPath(gguf).name.removesuffix(".gguf") if gguf else short_model_name(base)
         if args.get("peft"):
             label += "+" + short_model_name(args["peft"])
         return label

