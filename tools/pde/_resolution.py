@@ -7,16 +7,17 @@ import math
 from toolwise.tools import ToolError
 
 # Grid points per smallest length scale. Measured: 12 per √(D·t) puts a smoothed jump within 5e-5 of its
-# erf profile and its steepest slope within 3e-4 (docs/pde.md); 8 per √(D/r) puts a Fisher–KPP front's speed
-# within 0.2 % of the converged value.
-POINTS_PER_SCALE_LINEAR = 12
+# erf profile and its steepest slope within 3e-4 (docs/pde.md); 1-D grids cost microseconds, so they get twice
+# that (a quarter of the error). 8 per √(D/r) puts a Fisher–KPP front's speed within 0.2 % of the converged value.
+POINTS_PER_SCALE_1D = 24
+POINTS_PER_SCALE_2D = 12
 POINTS_PER_SCALE_FRONT = 8
 # BDF tolerance of the Fisher–KPP solver: at 1e-5 the time error is already far below the grid's (the test
 # split's Fisher–KPP keys move by < 2 % of an option step from 1e-9 to 1e-4), and each tenfold tightening
 # costs ~20 % more steps.
 FISHER_KPP_RTOL = 1e-5
 MIN_CELLS = 32
-MAX_CELLS_1D = 20_000
+MAX_CELLS_1D = 40_000
 MAX_NODES_2D = 2_500_000
 MAX_CELLS_FISHER_KPP = 8_000
 MAX_GROWTH_TIMES_TIME = 500.0

@@ -29,8 +29,9 @@ from toolwise.tools.pde._resolution import (
     MAX_CELLS_FISHER_KPP,
     MAX_GROWTH_TIMES_TIME,
     MAX_NODES_2D,
+    POINTS_PER_SCALE_1D,
+    POINTS_PER_SCALE_2D,
     POINTS_PER_SCALE_FRONT,
-    POINTS_PER_SCALE_LINEAR,
     cells_for,
     refuse_if_too_fine,
 )
@@ -144,7 +145,7 @@ def _diffusion_1d(
     )
     diffusion_length = math.sqrt(diffusivity * time)
     scale = min(length, diffusion_length) if has_jump else length
-    cells = cells_for(length, scale, POINTS_PER_SCALE_LINEAR, refinement)
+    cells = cells_for(length, scale, POINTS_PER_SCALE_1D, refinement)
     refuse_if_too_fine(cells, MAX_CELLS_1D * refinement, "the diffusion length √(D·t)", diffusion_length, "cells")
     axis = Axis(length, cells, boundary)  # type: ignore[arg-type]
     initial = axis.cell_averages(step_cumulative(initial_value, right, length / 2))
@@ -272,7 +273,7 @@ def _diffusion_2d(
     scale = min(length_x, length_y, diffusion_length) if has_jump else min(length_x, length_y)
     if checker_size is not None and len(values) > 1:
         scale = min(scale, checker_size)
-    cells = [cells_for(side, scale, POINTS_PER_SCALE_LINEAR, refinement) for side in (length_x, length_y)]
+    cells = [cells_for(side, scale, POINTS_PER_SCALE_2D, refinement) for side in (length_x, length_y)]
     nodes = (cells[0] + 1) * (cells[1] + 1)
     refuse_if_too_fine(nodes, MAX_NODES_2D * refinement**2, "the smallest length scale", scale, "grid nodes")
     axes = [Axis(length_x, cells[0], boundary), Axis(length_y, cells[1], boundary)]  # type: ignore[arg-type]
