@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import socket
 import threading
 import time
 from collections import Counter
@@ -274,10 +275,31 @@ class FakeChatServer:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as the SDKs' connection pools expect
+    wbufsize = -1  # buffered writes, flushed once per reply
     fake: FakeChatServer
+
+    def setup(self) -> None:
+        super().setup()
+        # No Nagle: a reply must not wait for the client's delayed ACK (40 ms a request on Linux).
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         return
+
+    def do_GET(self) -> None:
+        """``GET /_stats``: the counters, for a client in another process."""
+        if self.path.rstrip("/") != "/_stats":
+            self._send_error("openai", 404, f"no route {self.path}")
+            return
+        fake = self.fake
+        with fake.lock:
+            stats = {
+                "requests": sum(fake.attempts.values()),
+                "distinct_requests": len(fake.attempts),
+                "outcomes": dict(fake.outcomes),
+                "max_in_flight": fake.max_in_flight,
+            }
+        self._send_json(200, stats)
 
     def do_POST(self) -> None:
         length = int(self.headers.get("content-length") or 0)
@@ -368,5 +390,32 @@ class _Handler(BaseHTTPRequestHandler):
                 self.send_header(name, value)
             self.end_headers()
             self.wfile.write(data)
+            self.wfile.flush()  # wfile is buffered (wbufsize): headers and body leave in one send
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve in the foreground: ``python -m toolwise.bench.backends._fake_api --script MODULE:FUNCTION``."""
+    import argparse
+    import importlib
+
+    parser = argparse.ArgumentParser(description="A fake OpenAI/Anthropic endpoint driven by a script")
+    parser.add_argument("--script", required=True, help="MODULE:FUNCTION taking a FakeRequest, returning a FakeReply")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds before each reply")
+    parser.add_argument("--fault-rate", type=float, default=0.0)
+    parser.add_argument("--api-key", default=None)
+    args = parser.parse_args(argv)
+    module, _, function = args.script.partition(":")
+    script = getattr(importlib.import_module(module), function)
+    server = FakeChatServer(script, latency_s=args.latency, faults=Faults(rate=args.fault_rate), api_key=args.api_key)
+    server.start()
+    print(f"listening on {server.port}", flush=True)  # the port line a parent process reads
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
