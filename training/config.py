@@ -197,6 +197,9 @@ def _coerce(value: Any, annotation: Any, name: str) -> Any:
         non_none = [a for a in args if a is not type(None)]
         if isinstance(value, str) and value.lower() in ("none", "null") and len(non_none) < len(args):
             return None
+        plain = [o for o in non_none if typing.get_origin(o) is None and o is not bool]
+        if any(isinstance(value, o) for o in plain) and not (isinstance(value, str) and "," in value):
+            return value  # already of a member type ("all-linear" stays a string); "a,b" reads as a list
         errors = []
         for option in non_none:
             try:

@@ -1,0 +1,66 @@
+"""``toolwise train`` maps flags and YAML onto the config and runs the stages it is asked for."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+from train_helpers import train_problems
+from typer.testing import CliRunner
+
+from toolwise.bench.problem import write_jsonl
+from toolwise.training.cli import app, overrides_from_flags
+
+runner = CliRunner()
+
+
+def test_flags_yaml_and_set_build_one_config(tmp_path: Path) -> None:
+    (tmp_path / "run.yaml").write_text("base: from/yaml\nwkd: {lora_r: 4}\ntua: {k_samples: 2}\n")
+    result = runner.invoke(
+        app,
+        [
+            "--config", str(tmp_path / "run.yaml"), "--task", "pde_tool", "--out", str(tmp_path / "o"),
+            "--lora", "--epochs", "3", "--teacher", "openai", "--teacher-args", "model=gpt-4o,max_retries=2",
+            "--set", "tua.k_samples=5", "--set", "wkd.trainer_overrides={optim: adamw_torch}", "--show-config",
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    shown = yaml.safe_load(result.output)
+    assert shown["base"] == "from/yaml" and shown["task"] == "pde_tool"
+    assert shown["wkd"]["use_lora"] and shown["tua"]["use_lora"] and shown["wkd"]["lora_r"] == 4
+    assert shown["wkd"]["num_train_epochs"] == shown["tua"]["num_train_epochs"] == 3.0
+    assert shown["collect"]["teacher"] == "openai"
+    assert shown["collect"]["teacher_args"] == {"model": "gpt-4o", "max_retries": 2}
+    assert shown["tua"]["k_samples"] == 5 and shown["wkd"]["trainer_overrides"] == {"optim": "adamw_torch"}
+
+
+def test_bad_input_is_reported_not_raised(tmp_path: Path) -> None:
+    assert "unknown setting" in runner.invoke(app, ["--out", "x", "--task", "t", "--set", "wkd.nope=1"]).output
+    assert "missing: out" in runner.invoke(app, ["--task", "pde_tool"]).output
+    result = runner.invoke(app, ["--out", str(tmp_path), "--task", "pde_tool", "--stage", "sft"])
+    assert result.exit_code != 0 and "unknown stage 'sft'" in result.output
+    result = runner.invoke(app, ["--out", str(tmp_path), "--task", "pde_tool", "--stage", "tua"])
+    assert result.exit_code == 2 and "needs stage 'wkd' first" in result.output
+
+
+def test_collect_stage_from_the_command_line(tmp_path: Path) -> None:
+    write_jsonl(train_problems(4), tmp_path / "train.jsonl")
+    args = ["--train-file", str(tmp_path / "train.jsonl"), "--out", str(tmp_path / "o"), "--quiet"]
+    result = runner.invoke(app, [*args, "--stage", "collect", "--teacher", "oracle"])
+    assert result.exit_code == 0, result.output
+    state = json.loads((tmp_path / "o" / "state.json").read_text())
+    assert state["stages"]["collect"]["summary"]["kept"] == 4
+    assert "done: collect" in result.output
+    again = runner.invoke(app, [*args, "--stage", "collect", "--teacher", "oracle"])
+    assert "already done, skipped" in again.output
+    stale = runner.invoke(app, [*args, "--stage", "collect", "--n-train", "3"])
+    assert stale.exit_code == 2 and "--force" in stale.output
+    forced = runner.invoke(app, [*args, "--stage", "collect", "--n-train", "3", "--force"])
+    assert forced.exit_code == 0, forced.output
+    state = json.loads((tmp_path / "o" / "state.json").read_text())
+    assert state["stages"]["collect"]["summary"]["kept"] == 3
+
+
+def test_overrides_ignore_flags_not_given() -> None:
+    assert overrides_from_flags({"base": None, "use_lora": None, "n_train": 7}, None) == {"collect.n_train": 7}

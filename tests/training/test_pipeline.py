@@ -1,0 +1,159 @@
+"""The whole pipeline on a tiny Llama: stages, exported datasets, resume, and a checkpoint lm-eval can run."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import datasets
+import pytest
+from train_helpers import ProposalBackend, train_problems
+
+from toolwise.bench.backends import Backend
+from toolwise.bench.evaluate import evaluate
+from toolwise.bench.problem import Problem, write_jsonl
+from toolwise.bench.prompts import opening_messages
+from toolwise.training import Pipeline, StageError, TrainConfig, build_config
+from toolwise.training.export import load_dataset_records
+from toolwise.training.sampling import hf_backend
+
+SFT_FAST = {
+    "num_train_epochs": 1,
+    "per_device_train_batch_size": 4,
+    "gradient_accumulation_steps": 1,
+    "gradient_checkpointing": False,
+    "logging_steps": 1,
+    "max_length": 2048,
+}
+
+
+def tiny_config(model: Path, out: Path, train_file: Path) -> TrainConfig:
+    overrides: dict[str, Any] = {"base": str(model), "out": str(out), "train_file": str(train_file)}
+    overrides |= {f"wkd.{k}": v for k, v in SFT_FAST.items()} | {f"tua.{k}": v for k, v in SFT_FAST.items()}
+    overrides |= {"wkd.n_proposals": 3, "wkd.dpo_num_train_epochs": 1, "tua.k_samples": 2}
+    overrides |= {"tua.sample_max_gen_toks": 6, "device": "cpu"}
+    return build_config(None, overrides)
+
+
+class Sampler:
+    """Open proposals from a scripted policy (so DPO has ranked pairs); TUA samples the real WKD checkpoint."""
+
+    def __init__(self, base: Path) -> None:
+        self.base = str(base)
+        self.models: list[str] = []
+
+    @contextmanager
+    def __call__(self, model_dir: str) -> Iterator[Backend]:
+        self.models.append(model_dir)
+        if model_dir == self.base:
+            yield ProposalBackend()
+        else:
+            with hf_backend(model_dir, batch_size=8, device="cpu", max_gen_toks=6) as backend:
+                yield backend
+
+
+def no_teacher(config: TrainConfig) -> Backend:
+    raise AssertionError("collect was finished; the teacher must not be asked again")
+
+
+@pytest.fixture(scope="module")
+def run(tiny_llama_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Collect, then a fresh pipeline object that must resume at wkd (the 'killed after collect' case)."""
+    folder = tmp_path_factory.mktemp("pipeline")
+    write_jsonl(train_problems(6, n_open=2), folder / "train.jsonl")
+    config = tiny_config(tiny_llama_dir, folder / "out", folder / "train.jsonl")
+    first = Pipeline(config, progress=False, sampler_factory=Sampler(tiny_llama_dir))
+    after_collect = first.run(["collect"])
+    sampler = Sampler(tiny_llama_dir)
+    state = Pipeline(config, progress=False, teacher_factory=no_teacher, sampler_factory=sampler).run()
+    return {"config": config, "out": folder / "out", "state": state, "after_collect": after_collect, "sampler": sampler}
+
+
+def test_resume_after_collect_starts_at_wkd(run: dict[str, Any]) -> None:
+    assert list(run["after_collect"]["stages"]) == ["collect"]
+    stages = run["state"]["stages"]
+    assert all(stages[s]["done"] for s in ("collect", "wkd", "tua"))
+    assert stages["collect"] == run["after_collect"]["stages"]["collect"]  # untouched by the second run
+    assert run["sampler"].models == [run["config"].base, str(run["out"] / "wkd")]
+
+
+def test_stage_summaries_count_what_happened(run: dict[str, Any]) -> None:
+    stages = run["state"]["stages"]
+    collect = stages["collect"]["summary"]
+    assert collect["kept"] == 8 and collect["dropped"] == 0 and collect["tool_calls_per_trajectory"] == 1
+    wkd = stages["wkd"]["summary"]
+    assert wkd["sft"]["examples"] == 8 + 2  # one per question, plus the best proposal of each open question
+    assert wkd["dpo_pairs"] == 2 * 3 and wkd["dpo"]["examples"] == 6
+    tua = stages["tua"]["summary"]
+    assert tua["easy"] + tua["hard"] == 8 and tua["no_tool"] == 8
+    assert tua["sft"]["masking"] == "generation-markers"
+    for stage in stages.values():
+        assert stage["usage"]["seconds"] > 0 and stage["usage"]["peak_rss_mb"] > 100
+
+
+def test_each_stage_dataset_is_exported_as_jsonl_and_hf_datasets(run: dict[str, Any]) -> None:
+    data = run["out"] / "data"
+    for stage, name in [
+        ("collect", "trajectories"),
+        ("wkd", "sft"),
+        ("wkd", "dpo"),
+        ("tua", "sft"),
+        ("tua", "difficulty"),
+    ]:
+        assert (data / stage / f"{name}.jsonl").exists()
+        assert len(datasets.load_from_disk(str(data / stage / name))) > 0
+    wkd = load_dataset_records(data / "wkd" / "sft")
+    first = wkd[0]
+    assert first["tools"] is None and [m["role"] for m in first["messages"]] == ["system", "user", "assistant"]
+    problem = json.loads((data / "collect" / "trajectories.jsonl").read_text().splitlines()[0])["problem"]
+    assert first["messages"][0] == opening_messages(Problem.from_dict(problem), "no_tool")[0]
+    difficulty = load_dataset_records(data / "tua" / "difficulty", json_columns=("scores",))
+    assert all(len(d["scores"]) == 2 for d in difficulty)
+    tua = load_dataset_records(data / "tua" / "sft")
+    kinds = {row["kind"] for row in tua}
+    assert "no_tool" in kinds and kinds <= {"no_tool", "direct", "tool"}
+
+
+def test_a_finished_pipeline_is_not_redone_and_stale_settings_are_refused(run: dict[str, Any], monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import toolwise.training.pipeline as pipeline
+
+    monkeypatch.setattr(pipeline, "run_sft", lambda *a, **k: pytest.fail("a finished stage was retrained"))
+    state = Pipeline(run["config"], progress=False, teacher_factory=no_teacher).run()
+    assert state["stages"] == run["state"]["stages"]
+    changed = build_config(None, {**_flat(run["config"]), "tua.k_samples": 3})
+    with pytest.raises(StageError, match=r"stage 'tua' .* other settings"):
+        Pipeline(changed, progress=False, teacher_factory=no_teacher).run()
+
+
+def test_a_stage_needs_the_one_before(tmp_path: Path, tiny_llama_dir: Path) -> None:
+    write_jsonl(train_problems(2), tmp_path / "train.jsonl")
+    config = tiny_config(tiny_llama_dir, tmp_path / "out", tmp_path / "train.jsonl")
+    with pytest.raises(StageError, match="needs stage 'collect' first"):
+        Pipeline(config, progress=False).run(["wkd"])
+
+
+def test_final_checkpoint_runs_in_lm_eval(run: dict[str, Any], toy_manager) -> None:  # type: ignore[no-untyped-def]
+    final = run["out"] / "final"
+    results = evaluate(
+        ["toy_tool"],
+        f"backend=hf,pretrained={final},device=cpu,batch_size=8",
+        limit=4,
+        manager=toy_manager,
+        gen_kwargs="max_gen_toks=8",
+    )
+    metrics = results["results"]["toy_tool"]
+    assert {"acc_no_tool,none", "acc_choice,none", "tool_use_acc,none", "tool_rate,none"} <= set(metrics)
+    assert metrics["n_ET,none"] + metrics["n_EN,none"] + metrics["n_HT,none"] + metrics["n_HN,none"] == 4
+
+
+def _flat(config: TrainConfig) -> dict[str, Any]:
+    from toolwise.training.config import to_dict
+
+    data = to_dict(config)
+    flat = {k: v for k, v in data.items() if not isinstance(v, dict)}
+    for section in ("collect", "wkd", "tua"):
+        flat |= {f"{section}.{k}": v for k, v in data[section].items()}
+    return flat

@@ -1,0 +1,87 @@
+"""TUA: the easy/hard split from k direct samples, balancing to a stated ratio, and the training mix."""
+
+from __future__ import annotations
+
+import pytest
+from train_helpers import KnownAccuracyBackend, train_problems
+
+from toolwise.bench.backends.scripted import OracleBackend
+from toolwise.training.collect import collect
+from toolwise.training.config import CollectConfig, TUAConfig
+from toolwise.training.tua import Difficulty, balance, classify, difficulty_split, replicate, tua_examples
+
+
+def test_split_on_a_model_with_known_accuracy_per_question() -> None:
+    problems = train_problems(8)
+    accuracy = dict(zip([p.id for p in problems], [0, 0.25, 0.5, 0.75, 1, 1, 0.25, 0.5], strict=True))
+    config = TUAConfig(k_samples=4, easy_threshold=0.5)
+    split = difficulty_split(problems, KnownAccuracyBackend(accuracy, k=4), config, progress=False)
+    assert [d.accuracy for d in split] == [0, 0.25, 0.5, 0.75, 1, 1, 0.25, 0.5]
+    assert [d.easy for d in split] == [False, False, True, True, True, True, False, True]
+    assert all(len(d.scores) == 4 for d in split)
+    stricter = difficulty_split(
+        problems, KnownAccuracyBackend(accuracy, k=4), TUAConfig(k_samples=4, easy_threshold=0.75), progress=False
+    )
+    assert sum(d.easy for d in stricter) == 3
+
+
+def test_classify_threshold_is_inclusive() -> None:
+    assert classify([1, 0], 0.5) == (0.5, True)
+    assert classify([1, 0, 0], 0.5) == (pytest.approx(1 / 3), False)
+
+
+@pytest.mark.parametrize(
+    ("n_easy", "n_hard", "ratio", "expected"),
+    [
+        (10, 3, 1.0, (10, 10)),
+        (3, 10, 1.0, (10, 10)),
+        (3, 10, 2.0, (20, 10)),
+        (12, 4, 0.5, (12, 24)),
+        (5, 5, 1.0, (5, 5)),
+    ],
+)
+def test_balancing_reaches_the_stated_ratio(n_easy: int, n_hard: int, ratio: float, expected: tuple) -> None:
+    easy = [{"id": f"e{i}"} for i in range(n_easy)]
+    hard = [{"id": f"h{i}"} for i in range(n_hard)]
+    new_easy, new_hard = balance(easy, hard, ratio, seed=0)
+    assert (len(new_easy), len(new_hard)) == expected
+    assert {e["id"].split("#")[0] for e in new_easy} == {e["id"] for e in easy}  # nothing dropped
+    assert len({e["id"] for e in new_easy + new_hard}) == len(new_easy) + len(new_hard)  # copies get their own id
+
+
+def test_no_balancing_and_empty_classes_leave_counts_alone() -> None:
+    easy, hard = [{"id": "e"}], [{"id": f"h{i}"} for i in range(4)]
+    assert tuple(map(len, balance(easy, hard, None, 0))) == (1, 4)
+    assert tuple(map(len, balance([], hard, 1.0, 0))) == (0, 4)
+
+
+def test_replicate_uses_whole_copies_before_sampling() -> None:
+    items = [{"id": str(i)} for i in range(3)]
+    grown = replicate(items, 7, __import__("random").Random(0))
+    counts = {i: sum(g["id"].split("#")[0] == str(i) for g in grown) for i in range(3)}
+    assert sorted(counts.values()) == [2, 2, 3]
+
+
+def test_training_mix_targets() -> None:
+    problems = train_problems(6)
+    records = collect(problems, OracleBackend(), CollectConfig(), progress=False).records
+    easy_ids = {problems[0].id, problems[1].id}
+    split = [Difficulty(p.id, [1.0] if p.id in easy_ids else [0.0], 0.0, p.id in easy_ids) for p in problems]
+    by_id = {p.id: p for p in problems}
+    examples, counts = tua_examples(records, by_id, split, TUAConfig(easy_hard_ratio=1.0))
+    assert counts == {
+        "easy": 2,
+        "hard": 4,
+        "easy_after_balance": 4,
+        "hard_after_balance": 4,
+        "no_tool": 6,
+        "total": 14,
+    }
+    kinds = {e["id"]: e["kind"] for e in examples}
+    assert kinds[f"{problems[0].id}/direct"] == "direct" and kinds[f"{problems[2].id}/tool"] == "tool"
+    for example in examples:
+        has_call = any(m.get("tool_calls") for m in example["messages"])
+        assert has_call == (example["kind"] == "tool")
+        assert (example["tools"] is None) == (example["kind"] == "no_tool")
+    mix, counts = tua_examples(records, by_id, split, TUAConfig(mix_no_tool=False, easy_hard_ratio=None))
+    assert counts["total"] == len(mix) == 6 and counts["no_tool"] == 0
