@@ -12,7 +12,9 @@ import pytest
 from toolwise.tools.python_sandbox import SandboxLimits, SandboxUnavailable, _runner, _tool, ensure_available
 
 # Small budgets keep the hostile suite fast; the defaults are exercised by the timing and smoke tests.
-FAST_LIMITS = SandboxLimits(wall_seconds=5, cpu_seconds=1, memory_mib=512, max_processes=16)
+FAST_LIMITS = SandboxLimits(wall_seconds=3, cpu_seconds=1, memory_mib=512, max_processes=16)
+# Room for importing scipy and sympy on a busy machine.
+STACK_LIMITS = SandboxLimits(wall_seconds=30, cpu_seconds=20)
 
 
 @pytest.fixture(scope="session")
@@ -63,6 +65,15 @@ def fresh_probe() -> Iterator[None]:
     _runner.reset_probe()
     yield
     _runner.reset_probe()
+
+
+@pytest.fixture
+def stack_tool(sandbox_ready: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[SandboxLimits]:
+    """run_python with the default-sized budget (scientific imports), fresh cache."""
+    monkeypatch.setattr(_tool, "TOOL_LIMITS", STACK_LIMITS)
+    _tool.run_python.tool_spec.clear_cache()  # type: ignore[attr-defined]
+    yield STACK_LIMITS
+    _tool.run_python.tool_spec.clear_cache()  # type: ignore[attr-defined]
 
 
 @pytest.fixture

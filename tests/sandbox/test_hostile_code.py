@@ -92,7 +92,7 @@ def test_huge_output_is_cut_and_the_writer_stopped(fast_tool, no_jail_left) -> N
     value, error, seconds = call("while True:\n    print('x' * 1000)")
     assert value is None and f"printed more than {fast_tool.max_output_bytes // 1024} KiB" in error
     assert len(error) < fast_tool.shown_output_chars + 300 and "characters omitted" in error
-    assert seconds < 2
+    assert seconds < fast_tool.wall_seconds  # the cap stopped it, not the clock
     # One big write that fits the cap is shortened for the model but the call succeeds.
     value, error, _ = call("print('y' * 200_000)\nprint('the end')")
     assert error is None and value.endswith("the end") and len(value) < fast_tool.shown_output_chars + 100
@@ -199,7 +199,7 @@ def test_killing_the_parent_or_everything_reaches_only_the_jail(no_jail_left) ->
     still_works()
 
 
-def test_a_background_process_does_not_outlive_the_call(no_jail_left) -> None:  # type: ignore[no-untyped-def]
+def test_a_background_process_does_not_outlive_the_call(fast_tool, no_jail_left) -> None:  # type: ignore[no-untyped-def]
     marker = f"toolwise-daemon-{uuid.uuid4().hex}"
     value, error, seconds = call(
         f"""
@@ -213,7 +213,7 @@ def test_a_background_process_does_not_outlive_the_call(no_jail_left) -> None:  
         print("left them running")
         """
     )
-    assert error is None and value == "left them running" and seconds < 2
+    assert error is None and value == "left them running" and seconds < fast_tool.wall_seconds  # no wait for them
     no_jail_left(marker)
     no_jail_left()
 

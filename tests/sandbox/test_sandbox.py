@@ -21,7 +21,7 @@ def run_tool(code: str) -> tuple[str | None, str | None]:
     return result.value, result.error
 
 
-@pytest.mark.usefixtures("fast_tool")
+@pytest.mark.usefixtures("stack_tool")
 class TestScientificStack:
     def test_numpy_scipy_and_sympy_give_known_results(self) -> None:
         value, error = run_tool(
@@ -70,9 +70,9 @@ class TestScientificStack:
         value, error = run_tool("x = 6 * 7")
         assert error is None and "printed nothing" in value
 
-    def test_concurrent_calls_do_not_mix(self, fast_tool: SandboxLimits) -> None:
+    def test_concurrent_calls_do_not_mix(self, stack_tool: SandboxLimits) -> None:
         with ThreadPoolExecutor(4) as pool:
-            runs = list(pool.map(lambda i: run_snippet(f"print({i} ** 2)", fast_tool), range(8)))
+            runs = list(pool.map(lambda i: run_snippet(f"print({i} ** 2)", stack_tool), range(8)))
         assert [r.stdout.strip() for r in runs] == [str(i * i) for i in range(8)]
 
 

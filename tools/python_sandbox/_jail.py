@@ -183,6 +183,9 @@ def _filesystem(interpreter: Interpreter, limits: SandboxLimits, code_fd: int) -
             args += ["--symlink", os.readlink(path), path]
         elif os.path.isdir(path) and Path(path).name.startswith("lib"):
             args += ["--ro-bind", path, path]  # a distribution without merged /usr keeps libc here
+    for path in _SYSTEM_LIBRARY_DIRS:
+        if os.path.islink(path):
+            args += ["--symlink", os.readlink(path), path]  # e.g. /usr/lib64 -> lib on some distributions
     mounts = [d for d in _SYSTEM_LIBRARY_DIRS if os.path.isdir(d) and not os.path.islink(d)]
     mounts += [p for p in _LOADER_FILES if os.path.exists(p)]
     mounts += list(interpreter.read_only_paths)
