@@ -68,6 +68,9 @@ def main(argv: list[str] | None = None) -> None:
         values = [ms for _, ms in results[template]]
         everything.extend(results[template])
         print(_row(template, values))
+    for family in sorted({t.split("/")[0] for t in results}):
+        values = [ms for t, rows in results.items() if t.startswith(family + "/") for _, ms in rows]
+        print(_row(f"**{family}**", values))
     print(_row("**all**", [ms for _, ms in everything]))
     worst_id, worst_ms = max(everything, key=lambda item: item[1])
     verdict = "meets" if worst_ms <= GOAL_MS else "misses"

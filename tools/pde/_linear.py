@@ -53,7 +53,7 @@ class LinearDiffusion:
 
     def field(self, time: float) -> np.ndarray:
         """The solution on every node at ``time``."""
-        decayed = self._inverse(self._coefficients * np.exp(self._rates * time))
+        decayed = self._inverse(self._coefficients * _decay(self._rates * time))
         u = self.steady.copy()
         u[self._unknowns] += np.real(decayed) / self._scale
         return u
@@ -69,11 +69,13 @@ class LinearDiffusion:
         return _outer(lines)
 
     def point_history(self, point: Sequence[float]) -> tuple[float, np.ndarray, np.ndarray]:
-        """(steady value, amplitudes, rates) with u(point, t) = steady + Re Σ amplitude·exp(rate·t)."""
+        """(steady value, amplitudes, rates) with u(point, t) = steady + Σ amplitude·exp(rate·t)."""
         weights = self.point_weights(point)
         steady = float(np.sum(weights * self.steady))
         projection = np.conj(self._transform(weights[self._unknowns] / self._scale))
-        amplitudes = (projection * self._coefficients).ravel()
+        # The rates are real, so only the real part of each amplitude reaches Re Σ: keep it real (a complex
+        # product would also take numpy's much slower complex matrix path in the scan).
+        amplitudes = np.real(projection * self._coefficients).ravel()
         return steady, amplitudes, self._rates.ravel()
 
     def first_crossings(
@@ -95,8 +97,8 @@ class LinearDiffusion:
             for start in range(0, len(t), _TIME_CHUNK):
                 chunk = t[start : start + _TIME_CHUNK]
                 alive = rates * chunk.min() > -_NEGLIGIBLE_DECAY  # modes already below e^-40 add nothing
-                decay = np.exp(np.multiply.outer(chunk, rates[alive]))
-                values[start : start + _TIME_CHUNK] = np.real(decay @ amplitudes[np.ix_(alive, columns)])
+                decay = _decay(np.multiply.outer(chunk, rates[alive]))
+                values[start : start + _TIME_CHUNK] = decay @ amplitudes[np.ix_(alive, columns)]
             return steady[columns] + values
 
         # Quadratic spacing: early times are where boundary layers and jumps change fastest.
@@ -152,6 +154,15 @@ class LinearDiffusion:
         for dim, axis in enumerate(self.axes):
             coefficients = axis.inverse_transform(coefficients, dim)
         return coefficients
+
+
+def _decay(exponents: np.ndarray) -> np.ndarray:
+    """exp(exponents), with factors below e^-40 set to exactly 0.
+
+    They add nothing at double precision, and left alone they underflow into
+    subnormal numbers, which make the products that follow tens of times slower.
+    """
+    return np.exp(np.where(exponents < -_NEGLIGIBLE_DECAY, -np.inf, exponents))
 
 
 def _outer(vectors: Sequence[np.ndarray]) -> np.ndarray:
