@@ -41,7 +41,7 @@ SANDBOX_UID_BASE = 0x60000000
 SANDBOX_UID_SPAN = 1 << 24
 
 _SYSTEM_LIBRARY_DIRS = ("/usr/lib", "/usr/lib64", "/usr/lib32")
-_TOP_LEVEL_LINKS = ("/lib", "/lib64", "/lib32", "/bin", "/sbin")
+_TOP_LEVEL_LINKS = ("/lib", "/lib64", "/lib32")  # no /bin: the jail has no programs besides Python
 _LOADER_FILES = ("/etc/ld.so.cache",)
 _BOOTSTRAP = Path(__file__).with_name("_bootstrap.py")
 
@@ -177,30 +177,31 @@ def rlimits(limits: SandboxLimits) -> dict[str, tuple[int, int]]:
 
 
 def _filesystem(interpreter: Interpreter, limits: SandboxLimits, code_fd: int) -> list[str]:
-    args: list[str] = []
-    for path in _TOP_LEVEL_LINKS:
-        if os.path.islink(path):
-            args += ["--symlink", os.readlink(path), path]
-        elif os.path.isdir(path) and Path(path).name.startswith("lib"):
-            args += ["--ro-bind", path, path]  # a distribution without merged /usr keeps libc here
-    for path in _SYSTEM_LIBRARY_DIRS:
-        if os.path.islink(path):
-            args += ["--symlink", os.readlink(path), path]  # e.g. /usr/lib64 -> lib on some distributions
-    mounts = [d for d in _SYSTEM_LIBRARY_DIRS if os.path.isdir(d) and not os.path.islink(d)]
+    links = [p for p in (*_TOP_LEVEL_LINKS, *_SYSTEM_LIBRARY_DIRS) if os.path.islink(p)]  # /lib -> usr/lib
+    # A distribution without merged /usr keeps libc in a real /lib, /lib64.
+    mounts = [p for p in _TOP_LEVEL_LINKS if Path(p).name.startswith("lib") and _real_dir(p)]
+    mounts += [p for p in _SYSTEM_LIBRARY_DIRS if _real_dir(p)]
     mounts += [p for p in _LOADER_FILES if os.path.exists(p)]
     mounts += list(interpreter.read_only_paths)
     mounts = list(_without_nested(mounts))
+    args: list[str] = []
     # Parents bubblewrap makes on its own are mode 0700 when it runs as root: the dropped uid could not pass.
-    for parent in _ancestors(mounts):
+    for parent in _ancestors([*mounts, *links]):
         args += ["--dir", parent]
     for path in mounts:
         args += ["--ro-bind", path, path]
+    for path in links:
+        args += ["--symlink", os.readlink(path), path]
     args += ["--proc", "/proc", "--dev", "/dev"]
     args += ["--perms", "01777", "--size", str(SHM_MIB << 20), "--tmpfs", "/dev/shm"]
     args += ["--perms", "01777", "--size", str(limits.scratch_mib << 20), "--tmpfs", WORKDIR]
     args += ["--perms", "0444", "--file", str(code_fd), SCRIPT]
     args += ["--symlink", WORKDIR, "/tmp"]  # code that writes to /tmp lands in the private scratch
     return args
+
+
+def _real_dir(path: str) -> bool:
+    return os.path.isdir(path) and not os.path.islink(path)
 
 
 def _ancestors(paths: list[str]) -> list[str]:
