@@ -49,7 +49,8 @@ def _throw(rng: np.random.Generator, drag: bool | None = None) -> dict:
         "friction_coefficient": round_to(rng.uniform(0.2, 0.8), 2),
         "drag_coefficient_kg_per_m": _drag_for_terminal_speed(mass, rng.uniform(8.0, 25.0)) if drag else 0.0,
         "gravity_m_per_s2": g,
-        "duration_s": round_to(max(0.5, first_landing * rng.uniform(1.3, 3.0)), 1),
+        # at most 6 s: low-gravity throws would otherwise ask for long, slow runs
+        "duration_s": round_to(min(6.0, max(0.5, first_landing * rng.uniform(1.3, 3.0))), 1),
     }
 
 

@@ -166,6 +166,10 @@ def _double_amplitude(key: str) -> Callable[[Params, Results], float]:
     return lambda params, results: max(abs(results[0]["max"][key]), abs(results[0]["min"][key]))
 
 
+def _angle_range(key: str) -> Callable[[Params, Results], float]:
+    return lambda params, results: results[0]["max"][key] - results[0]["min"][key]
+
+
 TEMPLATES = [
     Template(
         name="pendulum_final_angle",
@@ -245,6 +249,19 @@ TEMPLATES = [
         fact="the largest upper-rod angle over the run (deg)",
         positive=False,
         scale=_double_amplitude("upper_angle_deg"),
+    ),
+    Template(
+        name="double_pendulum_lower_angle_range",
+        tool=DOUBLE,
+        sample=_sample_double,
+        question=_double_question(
+            "Over the whole simulation, what is the range of the lower rod's angle (its largest value minus its "
+            "smallest value), in degrees?"
+        ),
+        value=_angle_range("lower_angle_deg"),
+        fact="the lower rod's largest minus smallest angle over the run (deg)",
+        positive=True,
+        scale=_angle_range("lower_angle_deg"),
     ),
     Template(
         name="double_pendulum_lower_first_vertical_time",

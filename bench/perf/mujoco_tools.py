@@ -1,0 +1,87 @@
+"""MuJoCo tool latency: every reference call of the mujoco_tool test split, timed with the cache bypassed.
+
+    python -m toolwise.bench.perf.mujoco_tools [--repeat 3] [--markdown]
+
+Each call runs the tool function directly (the registry's work minus argument validation and the cache),
+``--repeat`` times; the best wall time and the matching CPU time are kept per call, so that a busy machine
+inflates the figures as little as possible. Prints per-tool medians and maxima and the slowest call. Figures
+go to docs/mujoco.md (the issue's bar: one call at most 300 ms on 2 CPU cores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+
+import toolwise.tools.mujoco  # noqa: F401  (registers the scene tools)
+from toolwise.bench.problem import read_jsonl
+from toolwise.tasks.mujoco.generate import TEST_FILE
+from toolwise.tools import get_tool
+
+
+@dataclass(frozen=True)
+class Timing:
+    tool: str
+    problem_id: str
+    duration_s: float
+    wall_ms: float
+    cpu_ms: float
+
+
+def time_calls(repeat: int) -> list[Timing]:
+    timings = []
+    for problem in read_jsonl(TEST_FILE):
+        for call in problem.reference_calls:
+            fn = get_tool(call.name).fn
+            best = None
+            for _ in range(repeat):
+                wall, cpu = time.perf_counter(), time.process_time()
+                fn(**call.arguments)
+                wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+                if best is None or wall < best[0]:
+                    best = (wall, cpu)
+            assert best is not None
+            timings.append(Timing(call.name, problem.id, call.arguments["duration_s"], 1e3 * best[0], 1e3 * best[1]))
+    return timings
+
+
+def report(timings: list[Timing], markdown: bool) -> str:
+    by_tool: dict[str, list[Timing]] = defaultdict(list)
+    for t in timings:
+        by_tool[t.tool].append(t)
+    lines = [
+        f"# {len(timings)} calls; {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+        f"load average {os.getloadavg()[0]:.1f}",
+        "| tool | calls | longest simulated s | median ms (wall) | max ms (wall) | max ms (CPU) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for tool, rows in sorted(by_tool.items(), key=lambda kv: -max(r.wall_ms for r in kv[1])):
+        lines.append(
+            f"| `{tool}` | {len(rows)} | {max(r.duration_s for r in rows):g} | "
+            f"{statistics.median(r.wall_ms for r in rows):.0f} | {max(r.wall_ms for r in rows):.0f} | "
+            f"{max(r.cpu_ms for r in rows):.0f} |"
+        )
+    slowest = max(timings, key=lambda t: t.wall_ms)
+    lines.append(
+        f"slowest call: {slowest.tool} on {slowest.problem_id} ({slowest.duration_s:g} s simulated): "
+        f"{slowest.wall_ms:.0f} ms wall, {slowest.cpu_ms:.0f} ms CPU"
+    )
+    text = "\n".join(lines)
+    return text if markdown else text.replace("`", "")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3, help="runs per call; the fastest is kept")
+    parser.add_argument("--markdown", action="store_true")
+    args = parser.parse_args(argv)
+    print(report(time_calls(args.repeat), args.markdown))
+
+
+if __name__ == "__main__":
+    main()
