@@ -22,7 +22,7 @@ from toolwise.tools.pde._grid import Axis
 class FisherKPPSolution:
     field: np.ndarray
     first_crossings: list[float | None]
-    steps: int
+    rhs_evaluations: int
 
 
 def second_difference(axis: Axis) -> tuple[sp.csr_matrix, np.ndarray]:
@@ -97,7 +97,7 @@ def solve_fisher_kpp(
                 crossings.append(0.0)
             else:
                 crossings.append(float(times[0]) if len(times) else None)
-    return FisherKPPSolution(field=full(result.y[:, -1]), first_crossings=crossings, steps=int(result.nfev))
+    return FisherKPPSolution(field=full(result.y[:, -1]), first_crossings=crossings, rhs_evaluations=int(result.nfev))
 
 
 def _crossing_event(

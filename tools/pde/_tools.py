@@ -151,13 +151,13 @@ def _diffusion_1d(
     initial = axis.cell_averages(step_cumulative(initial_value, right, length / 2))
     solver = LinearDiffusion([axis], diffusivity, initial, [walls] if walls else None)
     field = solver.field(time)
-    scale = float(np.max(np.abs(field)))
+    magnitude = float(np.max(np.abs(field)))
     summary = summarise([axis], field)
     report = _summary_report(time, summary, ("x",), cells)
     crossings = solver.first_crossings([[x] for x in xs], threshold, time) if threshold is not None else []
     report["points"] = []
     for i, x in enumerate(xs):
-        entry: dict[str, Any] = {"x": x, "value": _round(value_at([axis], field, [x]), scale)}
+        entry: dict[str, Any] = {"x": x, "value": _round(value_at([axis], field, [x]), magnitude)}
         if threshold is not None:
             entry["first_time_at_threshold"] = _round(crossings[i])
         report["points"].append(entry)
@@ -280,7 +280,7 @@ def _diffusion_2d(
     initial = _checkerboard(axes, initial_value, checker_value, checker_size)
     solver = LinearDiffusion(axes, diffusivity, initial, walls)
     field = solver.field(time)
-    scale = float(np.max(np.abs(field)))
+    magnitude = float(np.max(np.abs(field)))
     summary = summarise(axes, field, exclude_corners=walls is not None)
     report = _summary_report(time, summary, ("x", "y"), cells)
     if len(wall_set) > 1:  # some two edges meeting at a corner differ
@@ -288,7 +288,7 @@ def _diffusion_2d(
         report["max_abs_gradient_at"] = None
         report["note"] = "adjacent Dirichlet edges hold different values: the gradient is infinite at a corner"
     report["points"] = [
-        {"x": x, "y": y, "value": _round(value_at(axes, field, [x, y]), scale)} for x, y in zip(xs, ys, strict=True)
+        {"x": x, "y": y, "value": _round(value_at(axes, field, [x, y]), magnitude)} for x, y in zip(xs, ys, strict=True)
     ]
     return report
 
@@ -408,13 +408,13 @@ def _fisher_kpp_1d(
         threshold=threshold,
         rtol=FISHER_KPP_RTOL / refinement**2,
     )
-    scale = float(np.max(np.abs(solution.field)))
+    magnitude = float(np.max(np.abs(solution.field)))
     summary = summarise([axis], solution.field)
     report = _summary_report(time, summary, ("x",), cells)
     report["front_position"] = _round(front_position(axis.nodes(), solution.field, carrying_capacity / 2))
     report["points"] = []
     for i, x in enumerate(xs):
-        entry: dict[str, Any] = {"x": x, "value": _round(value_at([axis], solution.field, [x]), scale)}
+        entry: dict[str, Any] = {"x": x, "value": _round(value_at([axis], solution.field, [x]), magnitude)}
         if threshold is not None:
             entry["first_time_at_threshold"] = _round(solution.first_crossings[i])
         report["points"].append(entry)
