@@ -193,7 +193,7 @@ def _with_threshold(draft: Draft, rng: np.random.Generator, sc: Scenario, x: flo
     args["points"], args["threshold"] = [x], level
     q, u, tu, lu = sc.quantity, sc.unit, sc.time_unit, sc.length_unit
     draft.ask = (
-        f"Following the process for {fmt(horizon)} {tu}, after how many {tu} does the {q} at x = {fmt(x)} {lu} "
+        f"Following the process for {fmt(horizon)} {tu}, at what time ({tu}) does the {q} at x = {fmt(x)} {lu} "
         f"first reach {fmt(level)} {u}?"
     )
     draft.answer_label = f"the first time at which the {q} at x = {fmt(x)} {lu} reaches {fmt(level)} {u}"
@@ -394,7 +394,7 @@ def draft_invasion(rng: np.random.Generator, kind: str, variant: int = 0) -> Dra
             return None
         args["points"], args["threshold"] = [x], capacity / 2
         draft.ask = (
-            f"Following the invasion for {fmt(time)} years, after how many years does the density at x = {fmt(x)} km "
+            f"Following the invasion for {fmt(time)} years, at what time (years) does the density at x = {fmt(x)} km "
             f"first reach half the carrying capacity, {fmt(capacity / 2)} individuals/km²?"
         )
         draft.answer_label = f"the first time at which the density at x = {fmt(x)} km reaches K/2"
