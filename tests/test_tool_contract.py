@@ -63,6 +63,8 @@ def test_schema_comes_from_signature_and_docstring() -> None:
         ({"rate": 1, "colour": "red"}, "unexpected argument 'colour'"),
         ({"rate": "fast"}, "argument 'rate'"),
         ({"rate": 1, "steps": 1000}, "argument 'steps'"),
+        ({"rate": float("nan")}, "argument 'rate'"),
+        ({"rate": float("inf")}, "argument 'rate'"),
         ("{not json", "not valid JSON"),
         ([1, 2], "must be a JSON object"),
     ],

@@ -165,7 +165,7 @@ def build_spec(func: Callable[..., Any], *, name: str | None = None, cache_size:
         fields[pname] = (hints[pname], pydantic.Field(default=default, description=arg_help[pname]))
     model = pydantic.create_model(  # type: ignore[call-overload]
         f"{func.__name__}_arguments",
-        __config__=pydantic.ConfigDict(extra="forbid"),
+        __config__=pydantic.ConfigDict(extra="forbid", allow_inf_nan=False),
         **fields,
     )
     parameters = _clean_schema(model.model_json_schema())
