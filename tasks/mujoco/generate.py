@@ -113,8 +113,12 @@ def frozen_test_questions() -> set[str]:
 
 def _schedule(n: int) -> list[Template]:
     """Round-robin over scene tools, and over each tool's templates, so every scene gets an equal share."""
-    grouped = list(templates_by_tool().values())
-    return [grouped[i % len(grouped)][(i // len(grouped)) % len(grouped[i % len(grouped)])] for i in range(n)]
+    by_tool = list(templates_by_tool().values())
+    schedule = []
+    for i in range(n):
+        templates = by_tool[i % len(by_tool)]
+        schedule.append(templates[(i // len(by_tool)) % len(templates)])
+    return schedule
 
 
 @cache

@@ -40,10 +40,6 @@ def fmt(x: float) -> str:
     return f"{x:g}"
 
 
-def signed(x: float, unit: str) -> str:
-    return f"{fmt(x)} {unit}"
-
-
 def drag_sentence(coefficient: float, body: str = "the ball") -> str:
     if coefficient == 0:
         return "There is no air resistance."
@@ -79,7 +75,3 @@ def maximum(key: str, index: int = 0) -> Callable[[Params, Results], float]:
 
 def event(key: str, index: int = 0) -> Callable[[Params, Results], float | None]:
     return lambda params, results: results[index]["events"][key]
-
-
-def constant(value: float) -> Callable[[Params, Results], float]:
-    return lambda params, results: value

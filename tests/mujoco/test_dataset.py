@@ -120,6 +120,11 @@ def test_generator_is_deterministic_and_training_never_repeats_a_test_question(m
     assert first[0].question not in {p.question for p in again}
 
 
+def test_the_frozen_split_is_what_the_generator_writes() -> None:
+    regenerated = generate_problems(6, seed=generate.TEST_SEED, split="test")
+    assert [p.to_dict() for p in regenerated] == [p.to_dict() for p in TEST_SPLIT[:6]]
+
+
 def test_generated_training_problems_replay_to_their_keys() -> None:
     for p in generate_problems(8, seed=3, split="train"):
         assert key_from_tool_results(p, replay_reference_calls(p)) == p.answer
