@@ -229,8 +229,11 @@ def main() -> None:
         no_aerosol=no_aerosol.astype(np.float32),
         scaled=scaled.astype(np.float32),
         configs=np.array(configs),
-        **{f"{part}_{name}": arr.astype(np.float32) for name in ("half0", "half1")
-           for part, arr in zip(("baseline", "no_aerosol", "scaled"), arrays[name], strict=True)},
+        **{
+            f"{part}_{name}": arr.astype(np.float32)
+            for name in ("half0", "half1")
+            for part, arr in zip(("baseline", "no_aerosol", "scaled"), arrays[name], strict=True)
+        },
         combo=np.stack([results[f"{s}|combo"].mean(axis=0) for s in SSPS]).astype(np.float32),
         combo_percents=np.array([COMBO[k] for k in SCALED_SPECIES], dtype=float),
         late_century_percentiles=late_range,

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 import json
 from pathlib import Path
 
@@ -59,7 +60,9 @@ def build_climatology(nc_path: Path, out: Path) -> None:
         base_period=np.array([2000, 2025]),
         source=np.array("ERA5 monthly 2-m temperature and precipitation climatology 2000-2025 (Copernicus C3S)"),
     )
-    print(f"climatology: {out.stat().st_size / 1e3:.0f} kB; area mean {np.average(annual, weights=np.cos(np.deg2rad(lat))[:, None] * np.ones_like(annual)):.2f} C")
+    print(
+        f"climatology: {out.stat().st_size / 1e3:.0f} kB; area mean {np.average(annual, weights=np.cos(np.deg2rad(lat))[:, None] * np.ones_like(annual)):.2f} C"
+    )
 
 
 def build_landmask(shp_path: Path, out: Path) -> None:
@@ -72,8 +75,7 @@ def build_landmask(shp_path: Path, out: Path) -> None:
     mask = np.zeros((nlat, nlon), dtype=bool)
     reader = shapefile.Reader(str(shp_path))
     for shape in reader.shapes():
-        parts = list(shape.parts) + [len(shape.points)]
-        for a, b in zip(parts[:-1], parts[1:], strict=True):
+        for a, b in itertools.pairwise([*shape.parts, len(shape.points)]):
             ring = np.asarray(shape.points[a:b])
             lo_min, la_min = ring.min(axis=0)
             lo_max, la_max = ring.max(axis=0)
@@ -86,7 +88,9 @@ def build_landmask(shp_path: Path, out: Path) -> None:
             # rings are outer boundaries or holes; XOR handles holes (lakes, enclaves)
             mask[np.ix_(i, j)] ^= inside.reshape(glon.shape)
     np.savez_compressed(out, land_bits=np.packbits(mask, axis=None), shape=np.array(mask.shape), step=MASK_STEP)
-    print(f"landmask: {out.stat().st_size / 1e3:.0f} kB, land fraction {np.average(mask.mean(axis=1), weights=np.cos(np.deg2rad(lats))):.3f}")
+    print(
+        f"landmask: {out.stat().st_size / 1e3:.0f} kB, land fraction {np.average(mask.mean(axis=1), weights=np.cos(np.deg2rad(lats))):.3f}"
+    )
 
 
 def build_cities(cities_json: Path, countries_json: Path, out: Path) -> None:
@@ -101,8 +105,15 @@ def build_cities(cities_json: Path, countries_json: Path, out: Path) -> None:
         if c["population"] >= MIN_POPULATION or (c["name"], iso) in capitals:
             is_capital = int((c["name"], iso) in capitals)
             rows.append(
-                (c["name"], iso, countries[iso]["name"], round(c["latitude"], 4), round(c["longitude"], 4),
-                 c["population"], is_capital)
+                (
+                    c["name"],
+                    iso,
+                    countries[iso]["name"],
+                    round(c["latitude"], 4),
+                    round(c["longitude"], 4),
+                    c["population"],
+                    is_capital,
+                )
             )
     rows.sort(key=lambda r: (-r[5], r[0]))
     with open(out, "w", encoding="utf-8", newline="") as fh:

@@ -1,0 +1,1 @@
+"""Climate tasks: ``climate_tool`` (multiple choice) and ``climate_open_tool`` (shipping-route design)."""

@@ -1,0 +1,130 @@
+"""Generate climate problems: multiple-choice (``climate_tool``) and open-ended route design (``climate_open_tool``).
+
+``python -m toolwise.tasks.climate.generate`` rewrites the frozen test splits ``data/test.jsonl`` (MCQ) and
+``data/test_open.jsonl`` (open); ``generate_problems(n, seed, split="train")`` makes a training split on demand
+from a seed space disjoint from the test split's, skipping any question that also appears in the test split.
+"""
+
+from __future__ import annotations
+
+import argparse
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from toolwise.bench.problem import Problem, read_jsonl, write_jsonl
+from toolwise.tasks.climate import _mcq, _open
+from toolwise.tasks.climate._options import balanced_letters
+
+Kind = Literal["mcq", "open"]
+DATA_DIR = Path(__file__).resolve().parent / "data"
+TEST_FILES = {"mcq": DATA_DIR / "test.jsonl", "open": DATA_DIR / "test_open.jsonl"}
+TEST_SIZES = {"mcq": 168, "open": 128}
+TEST_SEED = 4
+SPLIT_CODES = {"test": 0, "train": 1, "validation": 2}  # part of every RNG seed: splits never share a stream
+KIND_CODES = {"mcq": 0, "open": 1}
+MAX_TRIES = 200
+
+
+@cache
+def _test_questions() -> frozenset[str]:
+    questions: set[str] = set()
+    for path in TEST_FILES.values():
+        if path.exists():
+            questions.update(p.question for p in read_jsonl(path))
+    return frozenset(questions)
+
+
+def _mcq_plan(n: int, rng: np.random.Generator) -> list[str]:
+    """Templates in proportion to the test mix, shuffled."""
+    weights = {name: count for name, (_, count) in _mcq.TEMPLATES.items()}
+    total = sum(weights.values())
+    plan = [name for name, w in weights.items() for _ in range(round(n * w / total))]
+    while len(plan) < n:
+        plan.append(str(rng.choice(list(weights))))
+    plan = plan[:n]
+    rng.shuffle(plan)
+    return plan
+
+
+def generate_problems(n: int, seed: int, split: str = "train", kind: Kind = "mcq") -> list[Problem]:
+    """``n`` problems of ``kind``, deterministic in (n, seed, split, kind)."""
+    if split not in SPLIT_CODES:
+        raise ValueError(f"split must be one of {sorted(SPLIT_CODES)}")
+    exclude = _test_questions() if split != "test" else frozenset()
+    plan_rng = np.random.default_rng([SPLIT_CODES[split], KIND_CODES[kind], seed])
+    prefix = "climate" if kind == "mcq" else "climate-open"
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    if kind == "mcq":
+        plan = _mcq_plan(n, plan_rng)
+        letters: dict[str, list[str]] = {t: balanced_letters(plan.count(t), plan_rng) for t in set(plan)}
+        for index, template in enumerate(plan):
+            rng = np.random.default_rng([SPLIT_CODES[split], KIND_CODES[kind], seed, index])
+            letter = letters[template].pop()
+            problem = _draw(
+                lambda r, _k, t=template, x=letter: _mcq.TEMPLATES[t][0](r, x), rng, exclude | seen, check=True
+            )
+            problem.id = f"{prefix}-{split}-{index:04d}"
+            seen.add(problem.question)
+            problems.append(problem)
+    else:
+        plan_open = _open.plan(n, plan_rng)
+        for index, spec in enumerate(plan_open):
+            rng = np.random.default_rng([SPLIT_CODES[split], KIND_CODES[kind], seed, index])
+            # a planned (pair, species) whose search finds nothing better than the shortest route is replaced
+            problem = _draw(
+                lambda r, k, s=spec: _open.build(r, s if k < 3 else _open.random_spec(r, s[2])),
+                rng,
+                exclude | seen,
+                check=False,
+            )
+            problem.id = f"{prefix}-{split}-{index:04d}"
+            seen.add(problem.question)
+            problems.append(problem)
+    return problems
+
+
+def _draw(build, rng: np.random.Generator, exclude: frozenset[str] | set[str], check: bool) -> Problem:
+    for attempt in range(MAX_TRIES):
+        try:
+            problem = build(rng, attempt)
+        except (_mcq.Rejected, _open.Rejected, ValueError):
+            continue
+        if problem.question in exclude:
+            continue
+        if check and not _mcq.robust(problem):
+            continue
+        return problem
+    raise RuntimeError("could not draw an acceptable problem; widen the template's ranges")
+
+
+def key_from_tool_results(problem: Problem, results: list[Any]) -> Any:
+    """The key the replayed reference calls imply (open problems: the rubric, unchanged)."""
+    if problem.answer_type == "open":
+        return problem.answer
+    return _mcq.key_from_results(problem, results)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--kind", choices=["mcq", "open", "both"], default="both")
+    parser.add_argument("--n", type=int, help="number of problems (default: the test split's size)")
+    parser.add_argument("--seed", type=int, default=TEST_SEED)
+    parser.add_argument("--split", default="test", choices=sorted(SPLIT_CODES))
+    parser.add_argument("--out", type=Path, help="output jsonl (default: the committed test file of the kind)")
+    args = parser.parse_args(argv)
+    kinds: list[Kind] = ["mcq", "open"] if args.kind == "both" else [args.kind]
+    for kind in kinds:
+        problems = generate_problems(args.n or TEST_SIZES[kind], args.seed, args.split, kind)
+        out = args.out or TEST_FILES[kind]
+        if args.out and len(kinds) > 1:
+            out = args.out.with_name(f"{args.out.stem}_{kind}{args.out.suffix}")
+        write_jsonl(problems, out)
+        print(f"wrote {len(problems)} {kind} problems to {out}")
+
+
+if __name__ == "__main__":
+    main()
