@@ -4,6 +4,7 @@ Importing this package registers the tools (``climate_*``) with the toolwise
 tool registry. Data sources and licences: ``data/README.md``.
 """
 
+from toolwise.tools.climate._local import warm_up
 from toolwise.tools.climate.tools import (
     GeoPoint,
     climate_city_coordinates,
@@ -35,4 +36,5 @@ __all__ = [
     "climate_local_temperature",
     "climate_region_aerosol_warming",
     "climate_route_aerosol_warming",
+    "warm_up",
 ]

@@ -87,9 +87,12 @@ def route_effect(lat: np.ndarray, lon: np.ndarray) -> tuple[float, float, float]
     return length, length * CORRIDOR_WIDTH_KM / EARTH_AREA_KM2, mean_eff
 
 
+GRID_STEPS = (0.25, 0.5, 1.0)
+MAX_CELLS = 40_000  # cells tested against a polygon: finer grids for small regions, coarser for large ones
+
+
 @cache
-def _fine_grid() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    step = 0.25
+def _grid(step: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     lats = 90 - step * (np.arange(int(180 / step)) + 0.5)
     lons = -180 + step * (np.arange(int(360 / step)) + 0.5)
     lat2d, lon2d = np.meshgrid(lats, lons, indexing="ij")
@@ -99,7 +102,9 @@ def _fine_grid() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def polygon_effect(lat: np.ndarray, lon: np.ndarray) -> tuple[float, float]:
     """(area fraction of the Earth, area-weighted mean efficiency) inside a lon-lat polygon."""
-    lat2d, lon2d, area = _fine_grid()
+    span = (lat.max() - lat.min()) * (lon.max() - lon.min())
+    step = next((s for s in GRID_STEPS if span / s**2 <= MAX_CELLS), GRID_STEPS[-1])
+    lat2d, lon2d, area = _grid(step)
     box = (lat2d >= lat.min()) & (lat2d <= lat.max()) & (lon2d >= lon.min()) & (lon2d <= lon.max())
     inside = np.zeros_like(box)
     inside[box] = points_in_polygon(lat2d[box], lon2d[box], lat, lon)

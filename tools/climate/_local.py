@@ -62,3 +62,23 @@ def local_change_from_global(lat: float, lon: float, species: str, global_change
 def years_available() -> tuple[int, int]:
     years = fair_responses().years
     return int(years[0]), int(years[-1])
+
+
+def warm_up() -> None:
+    """Load every table and build every cache once (a few hundred ms), so later calls take well under 50 ms."""
+    from toolwise.tools.climate import _aerosol
+    from toolwise.tools.climate._data import cities_by_name, land_mask
+    from toolwise.tools.climate._pattern import SEASONS
+
+    cities_by_name()
+    land_mask()
+    _aerosol.efficiency_grid()
+    for step in _aerosol.GRID_STEPS:
+        _aerosol._grid(step)
+    for season in SEASONS:
+        for kind in ("ghg", "aerosol"):
+            pattern(kind, 0.0, 0.0, season)
+    _reference_split()
+    for scenario in _global.SCENARIOS:
+        for species in _global.SPECIES:
+            _global.sensitivity_per_percent(scenario, species, 2050)
