@@ -80,8 +80,8 @@ def _natural_key(text: str) -> list[Any]:
 
 
 def _rng(seed: int, *parts: str) -> np.random.Generator:
-    """A generator per task, subset and metric: an interval does not depend on which other runs are loaded,
-    and models with identical outcomes get identical intervals."""
+    """The same resampled problems for every model and metric of a task (subset): an interval does not depend
+    on which other runs are loaded, and identical outcomes get identical intervals."""
     return np.random.default_rng([seed, zlib.crc32("\x1f".join(parts).encode())])
 
 
@@ -130,7 +130,7 @@ def _sample_statistics(frame: pd.DataFrame, run: TaskRun, subset: str, n_boot: i
     }
     rows = []
     for metric, (value, rows_statistic) in statistics.items():
-        rng = _rng(seed, run.task, subset, metric)
+        rng = _rng(seed, run.task, subset)
         lo, hi = bootstrap_interval(rows_statistic, len(frame), n_boot=n_boot, rng=rng)
         note = _half_note(empty_class(easy)) if metric == "tool_use_acc" else ""
         rows.append(
@@ -220,7 +220,7 @@ def _paired_rows(run: TaskRun, base: TaskRun, n_boot: int, seed: int) -> list[di
     everything = np.arange(len(shared))[None, :]
     for metric, (mine, theirs) in pairs.items():
         statistic = difference_rows(mine, theirs)
-        rng = _rng(seed, "paired", run.task, metric)
+        rng = _rng(seed, "paired", run.task)
         lo, hi = bootstrap_interval(statistic, len(shared), n_boot=n_boot, rng=rng)
         value = float(statistic(everything)[0])
         rows.append(_row(run, metric, value, baseline=base.model, ci_lo=lo, ci_hi=hi, n=len(shared), source="samples"))
