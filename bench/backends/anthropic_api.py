@@ -14,6 +14,11 @@ import json
 import os
 from typing import Any
 
+try:
+    import anthropic
+except ImportError as exc:  # an optional extra: say which one
+    raise ImportError("backend=anthropic needs the anthropic SDK: pip install 'toolwise[api]'") from exc
+
 from toolwise.bench.backends._api_base import ConcurrentAPIBackend
 from toolwise.bench.backends._retry import Failure, FailureKind, classify_status_error
 from toolwise.bench.backends.base import AssistantTurn, Conversation, ParsedToolCall
@@ -129,9 +134,7 @@ class AnthropicBackend(ConcurrentAPIBackend):
         self.send_sampling = bool(send_sampling)
 
     def _new_client(self) -> Any:
-        from anthropic import AsyncAnthropic
-
-        return AsyncAnthropic(
+        return anthropic.AsyncAnthropic(
             api_key=self.api_key,
             base_url=self.base_url,
             timeout=self.timeout,
@@ -175,8 +178,6 @@ class AnthropicBackend(ConcurrentAPIBackend):
         return await client.messages.create(**request)
 
     def _classify(self, exc: Exception) -> Failure | None:
-        import anthropic
-
         if isinstance(exc, anthropic.APIStatusError):
             return classify_status_error(exc.status_code, exc.response.headers, exc.body, exc.message)
         if isinstance(exc, anthropic.APIConnectionError):  # timeouts and dropped connections
@@ -229,6 +230,4 @@ class AnthropicBackend(ConcurrentAPIBackend):
 
 @functools.cache
 def _create_accepts(parameter: str) -> bool:
-    from anthropic.resources.messages import AsyncMessages
-
-    return parameter in inspect.signature(AsyncMessages.create).parameters
+    return parameter in inspect.signature(anthropic.resources.messages.AsyncMessages.create).parameters

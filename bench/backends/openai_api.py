@@ -13,6 +13,11 @@ import os
 import re
 from typing import Any
 
+try:
+    import openai
+except ImportError as exc:  # an optional extra: say which one
+    raise ImportError("backend=openai needs the openai SDK: pip install 'toolwise[api]'") from exc
+
 from toolwise.bench.backends._api_base import ConcurrentAPIBackend
 from toolwise.bench.backends._retry import Failure, FailureKind, classify_status_error
 from toolwise.bench.backends.base import AssistantTurn, Conversation, ParsedToolCall
@@ -124,9 +129,7 @@ class OpenAIBackend(ConcurrentAPIBackend):
         self.max_tokens_param = max_tokens_param
 
     def _new_client(self) -> Any:
-        from openai import AsyncOpenAI
-
-        return AsyncOpenAI(
+        return openai.AsyncOpenAI(
             api_key=self.api_key,
             base_url=self.base_url,
             timeout=self.timeout,
@@ -177,8 +180,6 @@ class OpenAIBackend(ConcurrentAPIBackend):
         return await client.chat.completions.create(**request)
 
     def _classify(self, exc: Exception) -> Failure | None:
-        import openai
-
         if isinstance(exc, openai.APIStatusError):
             return classify_status_error(exc.status_code, exc.response.headers, exc.body, exc.message)
         if isinstance(exc, openai.APIConnectionError):  # timeouts and dropped connections
