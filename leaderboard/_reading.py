@@ -61,7 +61,8 @@ def find_results_files(paths: Iterable[Path]) -> list[Path]:
         if not path.exists():
             raise ResultsError(f"{path}: no such file or folder")
         if path.is_file():
-            if not (path.name.startswith("results") and path.suffix == ".json"):
+            # any .json given by name (lm_eval --output_path x.json writes x_<date>.json); its content is checked
+            if path.suffix != ".json":
                 raise ResultsError(f"{path}: not an lm-eval results file (expected results_<date>.json)")
             found.append(path)
             continue

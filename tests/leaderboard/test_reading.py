@@ -93,6 +93,14 @@ def test_a_file_that_is_not_a_results_file_is_rejected(tmp_path: Path) -> None:
     other.write_text("{}")
     with pytest.raises(ResultsError, match="not an lm-eval results file"):
         load_runs([other])
+    with pytest.raises(ResultsError, match=r"not an lm-eval results file \(expected results_<date>.json\)"):
+        load_runs([next(iter(write_run(tmp_path, {"backend": "x"}, {"pde_tool": PDE}).parent.glob("samples_*")))])
+
+
+def test_a_results_file_under_another_name_is_read(tmp_path: Path) -> None:
+    path = write_run(tmp_path, {"backend": "oracle"}, {"pde_tool": PDE}, samples=False)
+    renamed = path.rename(tmp_path / "pde_2026-11-20T10-00-00.json")  # lm_eval --output_path pde.json
+    assert [run.model for run in load_runs([renamed]).runs] == ["oracle"]
 
 
 def test_samples_without_results_mean_an_unfinished_run(tmp_path: Path) -> None:
