@@ -12,6 +12,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from toolwise.leaderboard.cli import leaderboard_command
+
 app = typer.Typer(
     name="toolwise",
     help="Does a language model know when to use a scientific tool? Evaluate, train and compare.",
@@ -83,6 +85,9 @@ def smollm2_args_command() -> None:
     from toolwise.bench.offline_models import smollm2_model_args
 
     print(smollm2_model_args())
+
+
+app.command("leaderboard")(leaderboard_command)
 
 
 def main() -> None:
