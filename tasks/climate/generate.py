@@ -60,7 +60,7 @@ def generate_problems(n: int, seed: int, split: str = "train", kind: Kind = "mcq
     seen: set[str] = set()
     if kind == "mcq":
         plan = _mcq_plan(n, plan_rng)
-        letters: dict[str, list[str]] = {t: balanced_letters(plan.count(t), plan_rng) for t in set(plan)}
+        letters: dict[str, list[str]] = {t: balanced_letters(plan.count(t), plan_rng) for t in sorted(set(plan))}
         for index, template in enumerate(plan):
             rng = np.random.default_rng([SPLIT_CODES[split], KIND_CODES[kind], seed, index])
             letter = letters[template].pop()

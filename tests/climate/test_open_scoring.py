@@ -44,6 +44,25 @@ def test_best_known_scores_one_shortest_zero_and_a_blend_in_between(species: str
     assert bad.score == 0.0 and ("land" in bad.reason or "apart" in bad.reason)
 
 
+def test_good_mediocre_bad_and_malformed_routes_score_in_that_order() -> None:
+    # a problem whose straight or great-circle reference is valid and lies strictly between the anchors
+    for p in PROBLEMS:
+        mediocre = [
+            ref["route_lon_lat"]
+            for name, ref in p.answer["references"].items()
+            if name in ("straight", "great_circle") and 0 < evaluate_answer(p, _answer(ref["route_lon_lat"])).score < 1
+        ]
+        if mediocre:
+            break
+    else:
+        pytest.fail("no reference route scores strictly between 0 and 1")
+    good, middle, bad = (evaluate_answer(p, _answer(r)) for r in (_best(p), mediocre[0], _shortest(p)))
+    malformed = evaluate_answer(p, "Answer: the usual lane")
+    assert good.score == 1.0 > middle.score > bad.score == 0.0 == malformed.score
+    assert good.reason == middle.reason == bad.reason == "valid route"
+    assert malformed.reason.startswith("no list")
+
+
 def test_reference_scores_and_stored_anchors_match_a_fresh_evaluation() -> None:
     for p in PROBLEMS[:8]:
         scores = reference_scores(p)
