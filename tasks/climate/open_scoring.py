@@ -22,8 +22,6 @@ import json
 import logging
 import re
 from dataclasses import dataclass
-from typing import Any
-
 import numpy as np
 
 from toolwise.bench.problem import Problem
@@ -129,8 +127,3 @@ def reference_scores(problem: Problem) -> dict[str, float]:
         text = "Answer: " + json.dumps(ref["route_lon_lat"])
         out[name] = evaluate_answer(problem, text).score
     return out
-
-
-def describe(rubric: dict[str, Any]) -> str:
-    a, b = rubric["ports"]
-    return f"{a['name']} -> {b['name']}, {rubric['species']} +{rubric['percent_change']}%"
