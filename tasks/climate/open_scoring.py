@@ -22,6 +22,7 @@ import json
 import logging
 import re
 from dataclasses import dataclass
+
 import numpy as np
 
 from toolwise.bench.problem import Problem
