@@ -21,10 +21,10 @@ import re
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from typing import Annotated, Any
 
-import httpx2 as httpx
 from pydantic import Field
 
 from toolwise.bench.backends import make_backend
@@ -102,7 +102,8 @@ def run_once(wire: str, n: int, latency: float, concurrency: int) -> dict[str, A
         start = time.perf_counter()
         transcripts = run_conversations(requests, backend, progress=False)
         wall = time.perf_counter() - start
-        stats = httpx.get(f"{root}/_stats").json()
+        with urllib.request.urlopen(f"{root}/_stats") as reply:
+            stats = json.load(reply)
     sent = stats["requests"]
     turn_sizes = [len(requests), sum(t.turns == 2 for t in transcripts)]
     ideal = sent * latency / concurrency
