@@ -11,7 +11,6 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import logging
-import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +18,8 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from toolwise.bench.answers import extract_answer
-from toolwise.bench.backends.base import AssistantTurn, Backend, Conversation, ParsedToolCall
+from toolwise.bench.backends._retry import FatalBackendError
+from toolwise.bench.backends.base import AssistantTurn, Backend, Conversation, ParsedToolCall, stable_call_id
 from toolwise.bench.problem import Problem
 from toolwise.bench.prompts import opening_messages
 from toolwise.bench.transcript import Mode, ToolCallRecord, Transcript
@@ -118,8 +118,9 @@ class _State:
             reason = "length" if reply.finish_reason == "length" else "answered"
             self.finish(reply.content or "", reason)
             return
-        for call in calls:
-            call.id = call.id or f"call_{uuid.uuid4().hex[:12]}"
+        conversation = self.conversation()
+        for index, call in enumerate(calls):
+            call.id = call.id or stable_call_id(conversation, index)
         message["tool_calls"] = [
             {
                 "id": call.id,
@@ -195,9 +196,14 @@ def run_conversations(
 
 
 def _generate(backend: Backend, conversations: list[Conversation]) -> list[AssistantTurn]:
-    """Call the backend; a crash of the whole batch becomes an error on each conversation."""
+    """Call the backend; a crash of the whole batch becomes an error on each conversation.
+
+    FatalBackendError (bad credentials, no quota) stops the run with its message instead.
+    """
     try:
         replies = backend.generate(conversations)
+    except FatalBackendError:
+        raise  # a wrong key or exhausted quota: every further request would fail the same way
     except Exception as exc:
         log.exception("backend %s failed on a batch of %d", backend.name, len(conversations))
         return [AssistantTurn(content="", error=f"{type(exc).__name__}: {exc}") for _ in conversations]

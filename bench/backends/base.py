@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -26,6 +27,12 @@ class Conversation:
     tools: list[dict[str, Any]] | None
     sampling: dict[str, Any] = field(default_factory=dict)
     turn: int = 0
+
+
+def stable_call_id(conversation: Conversation, index: int) -> str:
+    """A tool-call id that is the same in every run, so resumed runs and response caches hit."""
+    seed = f"{conversation.problem.id}|{conversation.mode}|{conversation.turn}|{index}"
+    return "call_" + hashlib.sha256(seed.encode()).hexdigest()[:12]
 
 
 @dataclass

@@ -19,7 +19,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from toolwise.bench.backends.base import AssistantTurn, Conversation
+from toolwise.bench.backends.base import AssistantTurn, Conversation, stable_call_id
 from toolwise.bench.backends.hf import END_OF_TURN_TOKENS, HFBackend, attach_response_parser, template_takes_tools
 
 log = logging.getLogger(__name__)
@@ -50,12 +50,6 @@ def path_fingerprint(path: str | None) -> str | None:
             stat = entry.stat()
             digest.update(f"{entry.name}:{stat.st_size}:{stat.st_mtime_ns};".encode())
     return digest.hexdigest()[:16]
-
-
-def stable_call_id(conv: Conversation, index: int) -> str:
-    """A tool-call id that is the same in every run, so a resumed run's later requests hit the cache."""
-    seed = f"{conv.problem.id}|{conv.mode}|{conv.turn}|{index}"
-    return "call_" + hashlib.sha256(seed.encode()).hexdigest()[:12]
 
 
 class VLLMBackend(HFBackend):

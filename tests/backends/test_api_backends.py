@@ -224,9 +224,6 @@ def test_a_wrong_key_stops_the_run_and_says_which_key(wire: str, monkeypatch: py
             backend.generate([conversation(odd_problem())])
 
 
-@pytest.mark.xfail(
-    strict=True, reason="bench/loop.py:_generate turns every backend exception into per-conversation errors"
-)
 def test_a_wrong_key_through_the_loop_stops_the_run() -> None:
     with FakeChatServer(multiplication_model, api_key="the-right-key-000000") as server:
         backend = api_backend("openai", server, api_key="sk-wrong-key-123456789")
