@@ -1,0 +1,1 @@
+"""Epidemiology tasks: California county epidemic questions (multiple-choice and open-ended)."""

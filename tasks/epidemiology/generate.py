@@ -1,0 +1,117 @@
+"""Seeded generator of the epidemiology questions, multiple-choice and open-ended.
+
+``python -m toolwise.tasks.epidemiology.generate`` rewrites the frozen test splits ``data/test.jsonl`` (MCQ) and
+``data/test_open.jsonl`` (open); ``generate_problems(n, seed, split="train")`` makes a training split on demand
+from a seed space disjoint from the test split's, skipping any question that also appears in the test split.
+"""
+
+from __future__ import annotations
+
+import argparse
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from toolwise.bench.problem import LETTERS, Problem, read_jsonl, write_jsonl
+from toolwise.tasks.epidemiology._mcq import TEMPLATES, TREND_LABELS, key_from_results
+from toolwise.tasks.epidemiology._open import allocation_problem, rubric_from_results
+
+DATA = Path(__file__).parent / "data"
+TEST_FILES = {"mcq": DATA / "test.jsonl", "open": DATA / "test_open.jsonl"}
+TEST_SEED = 2411  # the seed of the committed test splits
+TEST_SIZES = {"mcq": 120, "open": 80}
+SPLIT_CODES = {"test": 0, "train": 1, "validation": 2}  # part of every RNG seed: splits never share a stream
+KIND_CODES = {"mcq": 0, "open": 1}
+MAX_ATTEMPTS = 400
+
+Kind = Literal["mcq", "open"]
+
+
+@cache
+def _test_questions() -> frozenset[str]:
+    questions: set[str] = set()
+    for path in TEST_FILES.values():
+        if path.exists():
+            questions.update(p.question for p in read_jsonl(path))
+    return frozenset(questions)
+
+
+def _mcq_plan_entry(index: int, split_code: int, seed: int) -> tuple[str, str, str | None]:
+    """(template, key letter, trend label) of problem ``index``, whatever the split's size.
+
+    Templates take turns; each template's key letters (and the trend labels) go in shuffled blocks of four, so
+    every letter is the key equally often within a template, up to one block.
+    """
+    names = list(TEMPLATES)
+    template = names[index % len(names)]
+    turn = index // len(names)
+    block = np.random.default_rng([split_code, KIND_CODES["mcq"], seed, 1000 + names.index(template), turn // 4])
+    letter = LETTERS[int(block.permutation(4)[turn % 4])]
+    label = TREND_LABELS[int(block.permutation(4)[turn % 4])] if template == "trend" else None
+    return template, letter, label
+
+
+def generate_problems(n: int, seed: int, split: str = "train", kind: Kind = "mcq") -> list[Problem]:
+    """``n`` problems of ``kind``; problem i depends only on (i, seed, split, kind), so a split's first k
+    problems are the k problems generated with n = k."""
+    if split not in SPLIT_CODES:
+        raise ValueError(f"split must be one of {sorted(SPLIT_CODES)}")
+    exclude = _test_questions() if split != "test" else frozenset()
+    prefix = "epi" if kind == "mcq" else "epi-open"
+    problems = []
+    for index in range(n):
+        plan = _mcq_plan_entry(index, SPLIT_CODES[split], seed) if kind == "mcq" else ("allocation", "", None)
+        template, letter, label = plan
+        rng = np.random.default_rng([SPLIT_CODES[split], KIND_CODES[kind], seed, index])
+        problem = _one(rng, template, letter, label, exclude)
+        problem.id = f"{prefix}-{split}-{index:04d}"
+        problems.append(problem)
+    return problems
+
+
+def _one(rng: np.random.Generator, template: str, letter: str, label: str | None, exclude: frozenset[str]) -> Problem:
+    for _ in range(MAX_ATTEMPTS):
+        if template == "allocation":
+            problem = allocation_problem(rng)
+        elif template == "trend":
+            problem = TEMPLATES[template](rng, letter, label)
+        else:
+            problem = TEMPLATES[template](rng, letter)
+        if problem is not None and problem.question not in exclude:
+            return problem
+    raise RuntimeError(f"no robust {template} problem after {MAX_ATTEMPTS} attempts")
+
+
+def key_from_tool_results(problem: Problem, results: list[Any]) -> Any:
+    """The key the replayed reference calls give: a letter for an MCQ, the rubric for an open question."""
+    if problem.answer_type == "open":
+        rubric = problem.answer
+        return rubric_from_results(
+            rubric["tool_arguments"], rubric["uniform_strength"], rubric["best_known_allocation"], results
+        )
+    return key_from_results(problem, results)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--kind", choices=["mcq", "open", "both"], default="both")
+    parser.add_argument("--n", type=int, help="number of problems (default: the test split's size)")
+    parser.add_argument("--seed", type=int, default=TEST_SEED)
+    parser.add_argument("--split", default="test", choices=sorted(SPLIT_CODES))
+    parser.add_argument("--out", type=Path, help="output jsonl (default: the committed test file of the kind)")
+    args = parser.parse_args(argv)
+    kinds: list[Kind] = ["mcq", "open"] if args.kind == "both" else [args.kind]
+    if args.out and len(kinds) > 1:
+        parser.error("--out needs a single --kind")
+    for kind in kinds:
+        problems = generate_problems(args.n or TEST_SIZES[kind], args.seed, args.split, kind)
+        out = args.out or TEST_FILES[kind]
+        write_jsonl(problems, out)
+        counts = {t: sum(p.template == t for p in problems) for t in sorted({p.template for p in problems})}
+        print(f"wrote {len(problems)} {kind} problems to {out}: {counts}")
+
+
+if __name__ == "__main__":
+    main()
