@@ -27,6 +27,9 @@ from toolwise.bench.transcript import Transcript
 
 log = logging.getLogger(__name__)
 
+# Easy = answered right without tools. Scores are 0/1 except for open questions, whose rubric grades in
+# [0, 1] (0 = a naive baseline answer, 1 = the best known); half-way or better counts as answered.
+EASY_THRESHOLD = 0.5
 BOOTSTRAP_SAMPLES = 2000
 BOOTSTRAP_SEED = 1234
 CONFIDENCE = 0.95
@@ -65,7 +68,7 @@ def process_results(doc: dict[str, Any], results: Sequence[str]) -> dict[str, An
     no_tool, choice = (Transcript.from_json(r) for r in results)
     acc_no_tool = score_answer(problem, no_tool)
     acc_choice = score_answer(problem, choice)
-    easy = acc_no_tool >= 1.0
+    easy = acc_no_tool >= EASY_THRESHOLD
     used = choice.used_tool
     pair = [easy, used]
     return {
