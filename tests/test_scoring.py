@@ -63,3 +63,43 @@ def test_tool_use_interval_contains_the_estimate_and_shrinks_with_n() -> None:
 def test_graded_scores_use_index_resampling() -> None:
     lo, hi = bootstrap_mean_interval([0.2, 0.4, 0.6, 0.8] * 10)
     assert lo < 0.5 < hi
+
+
+def _open_doc() -> dict:
+    from toolwise.bench.problem import Problem, ToolCall, iter_docs
+
+    problem = Problem(
+        id="open-1",
+        domain="toy",
+        question="Propose an allocation.",
+        answer_type="open",
+        answer={"scorer": "toy_domain:score_open_answer"},
+        tools=["toy_multiply"],
+        reference_calls=[ToolCall("toy_multiply", {"a": 1, "b": 2})],
+    )
+    return next(iter_docs([problem]))
+
+
+@pytest.mark.parametrize(("no_tool_score", "easy"), [("0.6", True), ("0.5", True), ("0.4", False)])
+def test_graded_open_answers_are_easy_from_half_way(no_tool_score: str, easy: bool) -> None:
+    import toy_domain  # noqa: F401  - registers toy_multiply
+
+    from toolwise.bench.scoring import process_results
+    from toolwise.bench.transcript import Transcript
+
+    no_tool = Transcript("open-1", "no_tool", final_text=f"Answer: {no_tool_score}")
+    choice = Transcript("open-1", "choice", final_text="Answer: 0.9")
+    values = process_results(_open_doc(), [no_tool.to_json(), choice.to_json()])
+    assert values["acc_no_tool"] == pytest.approx(float(no_tool_score))
+    assert values["acc_choice"] == pytest.approx(0.9)
+    assert values["tool_use_acc"] == [easy, False]
+
+
+def test_a_crashing_open_scorer_scores_zero(caplog: pytest.LogCaptureFixture) -> None:
+    from toolwise.bench.scoring import process_results
+    from toolwise.bench.transcript import Transcript
+
+    broken = Transcript("open-1", "no_tool", final_text="Answer: not a number")
+    values = process_results(_open_doc(), [broken.to_json(), broken.to_json()])
+    assert values["acc_no_tool"] == 0.0
+    assert "scorer toy_domain:score_open_answer failed" in caplog.text

@@ -65,3 +65,8 @@ def write_toy_task(folder: Path, name: str = "toy_tool", n: int = 12, answer_typ
         "metadata: {version: 1.0, domain: toy, tool_modules: []}\n"
     )
     return data
+
+
+def score_open_answer(problem: Problem, final_text: str) -> float:
+    """A toy rubric: the score is the number written after 'Answer:'."""
+    return float(final_text.rsplit("Answer:", 1)[-1].strip())
