@@ -83,11 +83,16 @@ def load_tokenizer(source: ModelSource) -> PreTrainedTokenizerBase:
     return tokenizer
 
 
-def _torch_dtype(name: str) -> Any:
+def _dtype_name(name: str) -> str:
+    """``auto`` keeps the checkpoint's dtype on a GPU (bf16 for Llama-3.1) and trains in float32 on a CPU."""
     if name == "auto":
-        # CPU training runs in float32; on a GPU keep the checkpoint's own dtype (bf16 for Llama-3.1).
-        return "auto" if cuda_available() else torch.float32
-    return getattr(torch, name)
+        return "auto" if cuda_available() else "float32"
+    return name
+
+
+def _torch_dtype(name: str) -> Any:
+    resolved = _dtype_name(name)
+    return resolved if resolved == "auto" else getattr(torch, resolved)
 
 
 def load_model(source: ModelSource) -> PreTrainedModel:
@@ -103,6 +108,14 @@ def load_model(source: ModelSource) -> PreTrainedModel:
     model.load_state_dict(loaded.state_dict())
     model.generation_config = loaded.generation_config
     return model
+
+
+def _trainable(source: ModelSource) -> tuple[Any, dict[str, Any] | None]:
+    """What a trl trainer gets, with its ``model_init_kwargs``: the path, so that DeepSpeed ZeRO-3 can partition
+    the weights while loading them, or (GGUF, replaced template) the model already loaded."""
+    if source.gguf_file or source.chat_template:
+        return load_model(source), None
+    return source.path, {"dtype": _dtype_name(source.dtype)}
 
 
 def save_checkpoint(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, folder: str | Path) -> Path:
@@ -220,9 +233,14 @@ def run_sft(
     tokenizer = load_tokenizer(source)
     renderer = renderer_for(tokenizer, examples, masking)
     dataset, result = tokenize_examples(renderer, examples, config.max_length)
-    model = load_model(source)
+    model, init_kwargs = _trainable(source)
     with tempfile.TemporaryDirectory(prefix="toolwise-sft-") as scratch:
-        args = SFTConfig(**_common_args(config, scratch), assistant_only_loss=False, **config.trainer_overrides)
+        args = SFTConfig(
+            **_common_args(config, scratch),
+            assistant_only_loss=False,  # the dataset carries the masks (see tokenize_examples)
+            model_init_kwargs=init_kwargs,
+            **config.trainer_overrides,
+        )
         trainer = SFTTrainer(
             model=model,
             args=args,
@@ -243,15 +261,24 @@ def run_dpo(source: ModelSource, pairs: list[dict[str, Any]], config: WKDConfig,
     from trl import DPOConfig, DPOTrainer
 
     tokenizer = load_tokenizer(source)
-    model = load_model(source)
     rows = [{"prompt": p["prompt"], "chosen": p["chosen"], "rejected": p["rejected"]} for p in pairs]
     dataset = datasets.Dataset.from_list(rows)
+    model, init_kwargs = _trainable(source)
     with tempfile.TemporaryDirectory(prefix="toolwise-dpo-") as scratch:
         common = _common_args(config, scratch)
         common.update(learning_rate=config.dpo_learning_rate, num_train_epochs=config.dpo_num_train_epochs)
-        args = DPOConfig(**common, beta=config.dpo_beta, **config.trainer_overrides)
+        args = DPOConfig(
+            **common,
+            beta=config.dpo_beta,
+            model_init_kwargs=init_kwargs,
+            **config.trainer_overrides,
+        )
         trainer = DPOTrainer(
-            model=model, args=args, train_dataset=dataset, processing_class=tokenizer, peft_config=_peft_config(config)
+            model=model,
+            args=args,
+            train_dataset=dataset,
+            processing_class=tokenizer,
+            peft_config=_peft_config(config),
         )
         output = trainer.train()
         result = TrainResult(n_examples=len(rows), masking="dpo")
