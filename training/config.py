@@ -88,14 +88,15 @@ class SFTStageConfig:
         default="all-linear", metadata={"help": "Modules that get LoRA adapters ('all-linear' or a list of names)."}
     )
     merge_lora: bool = _help(
-        "Merge the adapter into the base weights when saving, so the checkpoint loads with a plain "
-        "`pretrained=`; if false, the adapter is saved alone (evaluate with `peft=<dir>`).",
+        "Merge the adapter into the weights when saving, so the checkpoint loads with a plain `pretrained=`; if "
+        "false, the final adapter is saved alone (evaluate with `peft=<dir>`). WKD's adapter is always merged: TUA "
+        "trains on top of it.",
         True,
     )
     logging_steps: int = _help("Log the loss every this many optimiser steps.", 10)
     seed: int = _help("Seed of weight init (LoRA), data order and sampling.", 42)
     deepspeed: str | None = _help(
-        "DeepSpeed config file (e.g. training/configs/ds_zero3.json) for multi-GPU runs under `accelerate launch`.",
+        "DeepSpeed config file (e.g. training/configs/ds_zero3.json) for multi-GPU runs.",
         None,
     )
     trainer_overrides: dict[str, Any] = field(
@@ -159,7 +160,10 @@ class TrainConfig:
         "A JSONL of problems to train on instead of generating the task's training split.", None
     )
     gguf_file: str | None = _help("GGUF file inside `base` to load (dequantised to a regular checkpoint).", None)
-    dtype: str = _help("Weights dtype when loading: auto, float32, bfloat16, float16.", "auto")
+    dtype: str = _help(
+        "Weights dtype when loading: auto (the checkpoint's on a GPU, float32 on a CPU), float32, bfloat16, float16.",
+        "auto",
+    )
     device: str | None = _help("Device for sampling (cuda, cpu); None = cuda when available.", None)
     sample_batch_size: int = _help("Batch size of the hf backend when the pipeline samples from a model.", 8)
     chat_template: str | None = _help("A .jinja file to use as the model's chat template (saved with it).", None)

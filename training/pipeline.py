@@ -16,6 +16,7 @@ stages after it, since they were built on the old result).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -263,6 +264,8 @@ class Pipeline:
         if _is_main_process():
             save_dataset(examples, folder, "sft")
         sft_dir = self.out / "wkd_sft" if pairs else self.wkd_dir
+        # TUA starts from the WKD weights, so a WKD adapter is always merged (merge_lora applies to the final model).
+        cfg = dataclasses.replace(cfg, merge_lora=True)
         sft = run_sft(base, examples, cfg, sft_dir)
         summary: dict[str, Any] = {"sft": sft.as_dict(), **proposals_summary, "data": str(folder)}
         if pairs:

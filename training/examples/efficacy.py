@@ -68,7 +68,6 @@ def train(args: argparse.Namespace) -> Pipeline:
             f"{stage}.gradient_accumulation_steps": args.grad_accum,
             f"{stage}.logging_steps": 1,
             f"{stage}.max_length": 6144,
-            f"{stage}.gradient_checkpointing": False,  # a 135M model's activations fit; recomputing them costs time
         }
     pipeline = Pipeline(build_config(args.config, overrides))
     pipeline.run()
