@@ -142,6 +142,12 @@ class TUAConfig(SFTStageConfig):
         "it. 1.0 = balanced (the paper's Eq. 5); None = no balancing.",
         1.0,
     )
+    hard_final_answer: Literal["solution", "teacher"] = _help(
+        "The last message of a hard question's tool transcript: the worked solution (restates the tool's numbers "
+        "and reasons to the answer) or the teacher's own final message (as recorded; the oracle's is a bare "
+        "'the answer is X').",
+        "solution",
+    )
     mix_no_tool: bool = _help(
         "Also train on the WKD no-tool examples, so the direct-answer skill is kept (the paper's Eq. 6).", True
     )

@@ -40,16 +40,23 @@ def direct_choice_example(problem: Problem, solution: str) -> Example:
     return _example(problem, "direct", "choice", messages, tool_schemas(problem))
 
 
-def tool_transcript_example(problem: Problem, transcript: Transcript) -> Example:
-    """(P_i with tools, question) -> the teacher's calls, their results and its answer: the hard-question target.
+def tool_transcript_example(problem: Problem, transcript: Transcript, final_answer: str | None = None) -> Example:
+    """(P_i with tools, question) -> the teacher's calls, their results and an answer: the hard-question target.
 
     The teacher ran in ``forced`` mode; its opening messages are replaced by
-    the ``choice``-mode ones the model sees at evaluation.
+    the ``choice``-mode ones the model sees at evaluation. ``final_answer``
+    replaces the teacher's last message (e.g. with the worked solution, which
+    restates the tool's numbers and reasons from them to the option).
     """
     turns = [m for m in transcript.messages if m["role"] not in ("system", "user")]
     if not any(m.get("tool_calls") for m in turns):
         raise ValueError(f"transcript of {problem.id} has no tool call")
-    messages = [*opening_messages(problem, "choice"), *one_call_per_turn(turns)]
+    turns = one_call_per_turn(turns)
+    if final_answer is not None:
+        if turns[-1]["role"] != "assistant" or turns[-1].get("tool_calls"):
+            raise ValueError(f"transcript of {problem.id} does not end with an answer")
+        turns[-1] = {"role": "assistant", "content": final_answer}
+    messages = [*opening_messages(problem, "choice"), *turns]
     return _example(problem, "tool", "choice", messages, tool_schemas(problem))
 
 

@@ -112,7 +112,8 @@ def tua_examples(
         if by_id[problem.id].easy:
             easy.append(direct_choice_example(problem, record["solution"]))
         else:
-            hard.append(tool_transcript_example(problem, record_transcript(record)))
+            final = record["solution"] if config.hard_final_answer == "solution" else None
+            hard.append(tool_transcript_example(problem, record_transcript(record), final))
         if config.mix_no_tool:
             no_tool.append(no_tool_example(problem, record["solution"]))
     balanced_easy, balanced_hard = balance(easy, hard, config.easy_hard_ratio, config.seed)

@@ -58,3 +58,10 @@ def test_preference_pair_is_trl_conversational() -> None:
     assert pair["chosen"] == [{"role": "assistant", "content": "good"}]
     assert pair["rejected"] == [{"role": "assistant", "content": "bad"}]
     assert pair["id"] == preference_pair(PROBLEM, "good", "bad", 0.9, 0.1)["id"]
+
+
+def test_the_final_answer_of_a_tool_example_can_be_the_worked_solution() -> None:
+    transcript = run_conversations([Request(PROBLEM, "forced")], OracleBackend(), progress=False)[0]
+    example = tool_transcript_example(PROBLEM, transcript, final_answer=PROBLEM.solution)
+    assert example["messages"][-1] == {"role": "assistant", "content": PROBLEM.solution}
+    assert example["messages"][2]["tool_calls"] and example["messages"][3]["role"] == "tool"

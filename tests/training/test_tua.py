@@ -78,6 +78,11 @@ def test_training_mix_targets() -> None:
         "total": 14,
     }
     kinds = {e["id"]: e["kind"] for e in examples}
+    hard_example = next(e for e in examples if e["kind"] == "tool")
+    assert hard_example["messages"][-1]["content"] == by_id[hard_example["problem_id"]].solution
+    teacher_final, _ = tua_examples(records, by_id, split, TUAConfig(hard_final_answer="teacher"))
+    bare = next(e for e in teacher_final if e["kind"] == "tool")
+    assert bare["messages"][-1]["content"] == f"the answer is {by_id[bare['problem_id']].answer}"
     assert kinds[f"{problems[0].id}/direct"] == "direct" and kinds[f"{problems[2].id}/tool"] == "tool"
     for example in examples:
         has_call = any(m.get("tool_calls") for m in example["messages"])
