@@ -113,3 +113,15 @@ def test_lm_eval_run_with_the_tiny_model(toy_manager, tiny_llama_dir: Path) -> N
         no_tool, choice = (json.loads(r[0]) for r in sample["resps"])
         assert no_tool["turns"] == 1 and no_tool["tokens_out"] > 0
         assert choice["turns"] >= 1 and choice["messages"][0]["role"] == "system"
+
+
+def test_length_buckets_limit_padding_and_batch_size() -> None:
+    from toolwise.bench.backends.hf import length_buckets
+
+    lengths = [4000, 210, 3900, 200, 3800, 1900, 205]
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i], reverse=True)
+    batches = length_buckets(order, lengths, batch_size=2)
+    assert batches == [[0, 2], [4, 5], [1, 6], [3]]
+    for batch in batches:
+        assert max(lengths[i] for i in batch) <= 2 * min(lengths[i] for i in batch)
+    assert sorted(i for b in length_buckets(order, lengths, batch_size=8) for i in b) == list(range(7))

@@ -154,7 +154,7 @@ class HFBackend:
         prompts = [self.render(c) for c in conversations]
         order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]), reverse=True)
         results: list[AssistantTurn | None] = [None] * len(prompts)
-        batches = [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
+        batches = length_buckets(order, [len(p) for p in prompts], self.batch_size)
         for batch in tqdm(batches, desc="hf generate", unit="batch", disable=len(batches) < 2):
             sampling = conversations[batch[0]].sampling
             texts = [prompts[i] for i in batch]
@@ -229,6 +229,19 @@ class HFBackend:
             finish_reason="tool_calls" if calls else finish,
             raw=text,
         )
+
+
+def length_buckets(order: list[int], lengths: list[int], batch_size: int, max_padding: float = 2.0) -> list[list[int]]:
+    """Split indices (longest first) into batches of at most ``batch_size`` whose longest prompt is at most
+    ``max_padding`` times the shortest: a 200-token no-tool prompt padded to a 4,000-token tool prompt would
+    cost twenty times its own compute."""
+    batches: list[list[int]] = []
+    for i in order:
+        if batches and len(batches[-1]) < batch_size and lengths[batches[-1][0]] <= max_padding * lengths[i]:
+            batches[-1].append(i)
+        else:
+            batches.append([i])
+    return batches
 
 
 def _strip_specials(text: str, keep: tuple[str, ...] = ()) -> str:
