@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from toolwise.leaderboard.cli import leaderboard_command
+from toolwise.training.cli import train_command
 
 app = typer.Typer(
     name="toolwise",
@@ -88,6 +89,7 @@ def smollm2_args_command() -> None:
 
 
 app.command("leaderboard")(leaderboard_command)
+app.command("train")(train_command)
 
 
 def main() -> None:

@@ -7,8 +7,19 @@ in Python::
     Pipeline(build_config("my.yaml", {"out": "ckpt"})).run()
 """
 
+from typing import Any
+
 from toolwise.training.config import CollectConfig, SFTStageConfig, TrainConfig, TUAConfig, WKDConfig, build_config
-from toolwise.training.pipeline import Pipeline, StageError
+
+
+def __getattr__(name: str) -> Any:
+    # The pipeline pulls in torch and trl (seconds); `toolwise --help` and config handling must not wait for them.
+    if name in ("Pipeline", "StageError"):
+        from toolwise.training import pipeline
+
+        return getattr(pipeline, name)
+    raise AttributeError(f"module 'toolwise.training' has no attribute {name!r}")
+
 
 __all__ = [
     "CollectConfig",
