@@ -113,9 +113,9 @@ def test_writes_outside_the_scratch_directory_fail_and_leave_the_host_untouched(
                 print("WROTE", path)
             except OSError as exc:
                 print("refused", type(exc).__name__)
-        with open("/tmp/{name}", "w") as fh:  # /tmp is the private scratch
+        with open("/tmp/{name}", "w") as fh:  # /tmp is private scratch (WORKDIR, or its own tmpfs)
             fh.write("inside")
-        print(sorted(os.listdir(".")))
+        print(sorted(os.listdir("/tmp")))
         """
     )
     assert error is None and "WROTE" not in value

@@ -185,9 +185,15 @@ def _filesystem(interpreter: Interpreter, limits: SandboxLimits, code_fd: int) -
     mounts += list(interpreter.read_only_paths)
     mounts = list(_without_nested(mounts))
     args: list[str] = []
+    # An interpreter under /tmp (a venv in a checkout there, as CI may have) needs /tmp as a directory to hold
+    # its read-only bind, so /tmp becomes a private size-limited tmpfs of its own instead of a link to WORKDIR.
+    python_under_tmp = any(p == "/tmp" or p.startswith("/tmp/") for p in [*mounts, *links])
+    if python_under_tmp:
+        args += ["--perms", "01777", "--size", str(limits.scratch_mib << 20), "--tmpfs", "/tmp"]
     # Parents bubblewrap makes on its own are mode 0700 when it runs as root: the dropped uid could not pass.
     for parent in _ancestors([*mounts, *links]):
-        args += ["--dir", parent]
+        if parent != "/tmp" or not python_under_tmp:
+            args += ["--dir", parent]
     for path in mounts:
         args += ["--ro-bind", path, path]
     for path in links:
@@ -196,7 +202,8 @@ def _filesystem(interpreter: Interpreter, limits: SandboxLimits, code_fd: int) -
     args += ["--perms", "01777", "--size", str(SHM_MIB << 20), "--tmpfs", "/dev/shm"]
     args += ["--perms", "01777", "--size", str(limits.scratch_mib << 20), "--tmpfs", WORKDIR]
     args += ["--perms", "0444", "--file", str(code_fd), SCRIPT]
-    args += ["--symlink", WORKDIR, "/tmp"]  # code that writes to /tmp lands in the private scratch
+    if not python_under_tmp:
+        args += ["--symlink", WORKDIR, "/tmp"]  # code that writes to /tmp lands in the private scratch
     return args
 
 
