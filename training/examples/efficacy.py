@@ -56,6 +56,7 @@ def train(args: argparse.Namespace) -> Pipeline:
         "collect.seed": args.seed,
         "tua.k_samples": args.k_samples,
         "tua.easy_threshold": args.easy_threshold,
+        "tua.easy_hard_ratio": args.easy_hard_ratio,
         "tua.sample_max_gen_toks": args.max_gen_toks,
         "wkd.proposal_max_gen_toks": args.max_gen_toks,
     }
@@ -195,6 +196,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--k-samples", type=int, default=2)
     parser.add_argument("--easy-threshold", type=float, default=0.66)
+    parser.add_argument("--easy-hard-ratio", default="1.0", help="TUA balancing ratio, or 'none'.")
     parser.add_argument("--max-gen-toks", type=int, default=160)
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--lora", action=argparse.BooleanOptionalAction, default=True)
