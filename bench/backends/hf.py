@@ -11,7 +11,6 @@ special tokens.
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -20,7 +19,8 @@ from tqdm.auto import tqdm
 from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedTokenizerBase
 
 from toolwise.bench.backends.base import AssistantTurn, Conversation
-from toolwise.bench.backends.tool_parsing import calls_from_parsed_message, fallback_tools_prompt, parse_tool_calls
+from toolwise.bench.backends.tool_parsing import calls_from_parsed_message, parse_tool_calls, text_fallback_messages
+from toolwise.bench.backends.tool_parsing import plain_messages as _plain_messages  # noqa: F401 (training imports it)
 
 log = logging.getLogger(__name__)
 
@@ -140,13 +140,7 @@ class HFBackend:
             return self.tokenizer.apply_chat_template(
                 messages, tools=conversation.tools, add_generation_prompt=True, tokenize=False
             )
-        messages = _plain_messages(conversation.messages)
-        if conversation.tools:
-            extra = fallback_tools_prompt(conversation.tools)
-            if messages and messages[0]["role"] == "system":
-                messages[0] = {"role": "system", "content": f"{messages[0]['content']}\n\n{extra}"}
-            else:
-                messages.insert(0, {"role": "system", "content": extra})
+        messages = text_fallback_messages(conversation.messages, conversation.tools)
         return self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
 
     # Generation ----------------------------------------------------------------------------------------------
@@ -257,26 +251,6 @@ def _hf_message(message: dict[str, Any]) -> dict[str, Any]:
     if out.get("content") is None:
         out["content"] = ""
     return out
-
-
-def _plain_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Tool traffic as plain text, for templates that know only system/user/assistant."""
-    plain = []
-    for m in messages:
-        if m["role"] == "assistant" and m.get("tool_calls"):
-            blocks = [
-                "<tool_call>\n"
-                + json.dumps({"name": c["function"]["name"], "arguments": c["function"]["arguments"]})
-                + "\n</tool_call>"
-                for c in m["tool_calls"]
-            ]
-            text = "\n".join(([m["content"]] if m.get("content") else []) + blocks)
-            plain.append({"role": "assistant", "content": text})
-        elif m["role"] == "tool":
-            plain.append({"role": "user", "content": f"Result of tool '{m.get('name')}':\n{m.get('content')}"})
-        else:
-            plain.append({"role": m["role"], "content": m.get("content") or ""})
-    return plain
 
 
 def _read_template(value: str) -> str:

@@ -172,3 +172,37 @@ def calls_from_parsed_message(message: dict[str, Any]) -> list[ParsedToolCall]:
         raw = json.dumps(function, ensure_ascii=False, default=str)
         calls.append(_call_from_object(function, raw))
     return calls
+
+
+def plain_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Tool traffic as plain text, for templates that know only system/user/assistant: calls become the
+    ``<tool_call>`` blocks above, results a user message naming the tool."""
+    plain = []
+    for m in messages:
+        if m["role"] == "assistant" and m.get("tool_calls"):
+            blocks = [
+                "<tool_call>\n"
+                + json.dumps({"name": c["function"]["name"], "arguments": c["function"]["arguments"]})
+                + "\n</tool_call>"
+                for c in m["tool_calls"]
+            ]
+            text = "\n".join(([m["content"]] if m.get("content") else []) + blocks)
+            plain.append({"role": "assistant", "content": text})
+        elif m["role"] == "tool":
+            plain.append({"role": "user", "content": f"Result of tool '{m.get('name')}':\n{m.get('content')}"})
+        else:
+            plain.append({"role": m["role"], "content": m.get("content") or ""})
+    return plain
+
+
+def text_fallback_messages(messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """A conversation for a chat template that ignores ``tools=`` (a local model's or a server's): the tools
+    described in the system prompt (``fallback_tools_prompt``), tool traffic as plain text."""
+    plain = plain_messages(messages)
+    if tools:
+        extra = fallback_tools_prompt(tools)
+        if plain and plain[0]["role"] == "system":
+            plain[0] = {"role": "system", "content": f"{plain[0]['content']}\n\n{extra}"}
+        else:
+            plain.insert(0, {"role": "system", "content": extra})
+    return plain
