@@ -10,17 +10,27 @@ degree signs) with trailing units ignored, evaluated by a whitelist evaluator
 from __future__ import annotations
 
 import ast
+import logging
 import math
 import re
 from typing import Any
 
-_LETTER = r"\(?\**\s*([ABCD])\s*\**\)?"
+log = logging.getLogger(__name__)
+
+# Possessive quantifiers (``*+``): adjacent optional runs of spaces cannot trade characters, so a
+# marker followed by thousands of spaces is read in linear time, not cubic.
+_LETTER = r"\(?\**+\s*+([ABCD])\s*+\**+\)?"
 _MCQ_PATTERNS = [
-    re.compile(r"\\boxed\{\s*(?:\\text\{)?\s*([ABCD])\b", re.I),
-    re.compile(r"answer\s+is\s*:?\s*(?:option\s*)?" + _LETTER + r"(?![a-z])", re.I),
-    re.compile(r"answer\s*:\s*(?:option\s*)?" + _LETTER + r"(?![a-z])", re.I),
-    re.compile(r"\boption\s+" + _LETTER + r"(?![a-z])", re.I),
+    re.compile(r"\\boxed\{\s*+(?:\\text\{)?\s*+([ABCD])\b", re.I),
+    re.compile(r"answer\s++is\s*+:?\s*+(?:option\s*+)?" + _LETTER + r"(?![a-z])", re.I),
+    re.compile(r"answer\s*+:\s*+(?:option\s*+)?" + _LETTER + r"(?![a-z])", re.I),
+    re.compile(r"\boption\s++" + _LETTER + r"(?![a-z])", re.I),
 ]
+# Answers sit at the end of a reply: longer texts are read from their last MAX_ANSWER_CHARS characters,
+# a number from its last MAX_NUMBER_CHARS, and LaTeX nested deeper than MAX_NESTING is not a number.
+MAX_ANSWER_CHARS = 20_000
+MAX_NUMBER_CHARS = 1_000
+MAX_NESTING = 32
 _NUMBER = re.compile(r"[-+−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?(?:[eE][-+]?\d+)?|[-+−]?\.\d+(?:[eE][-+]?\d+)?")
 
 
@@ -90,8 +100,10 @@ def _brace_group(s: str, i: int) -> tuple[str, int] | None:
     return None
 
 
-def _expand_commands(s: str) -> str:
+def _expand_commands(s: str, depth: int = 0) -> str:
     """Rewrite ``\\frac``, ``\\sqrt`` and ``^{...}`` (nested) as plain arithmetic."""
+    if depth > MAX_NESTING:
+        raise _TooDeep(f"LaTeX nested more than {MAX_NESTING} levels")
     out = []
     i = 0
     while i < len(s):
@@ -100,14 +112,14 @@ def _expand_commands(s: str) -> str:
             num = _brace_group(s, i + frac.end())
             den = _brace_group(s, num[1]) if num else None
             if num and den:
-                out.append(f"(({_expand_commands(num[0])})/({_expand_commands(den[0])}))")
+                out.append(f"(({_expand_commands(num[0], depth + 1)})/({_expand_commands(den[0], depth + 1)}))")
                 i = den[1]
                 continue
         root = re.match(r"\\sqrt\s*(?:\[([^\]]*)\])?", s[i:])
         if root:
             arg = _brace_group(s, i + root.end())
             if arg:
-                inner = _expand_commands(arg[0])
+                inner = _expand_commands(arg[0], depth + 1)
                 index = root.group(1)
                 out.append(f"(({inner})**(1/({index})))" if index else f"sqrt({inner})")
                 i = arg[1]
@@ -115,7 +127,7 @@ def _expand_commands(s: str) -> str:
         if s[i] == "^":
             arg = _brace_group(s, i + 1)
             if arg:
-                out.append(f"**({_expand_commands(arg[0])})")
+                out.append(f"**({_expand_commands(arg[0], depth + 1)})")
                 i = arg[1]
                 continue
         out.append(s[i])
@@ -140,6 +152,10 @@ def _latex_to_plain(s: str) -> str:
     s = re.sub(r"\\(?:times|cdot)|×|⋅|·", "*", s)
     s = re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", s)  # thousands separators
     return s
+
+
+class _TooDeep(ValueError):
+    """LaTeX nested beyond MAX_NESTING: no answer a model means is written like that."""
 
 
 class _Unsupported(ValueError):
@@ -218,9 +234,11 @@ def _arithmetic_value(s: str) -> float | None:
     expression = _leading_expression(s)
     if not expression:
         return None
+    if expression.count("(") > MAX_NESTING:
+        return None  # the parser and the evaluator recurse once per level
     try:
         tree = ast.parse(expression, mode="eval")
-    except (SyntaxError, RecursionError):
+    except (SyntaxError, RecursionError, MemoryError, ValueError):  # ValueError: an int over 4,300 digits
         return None
     try:
         value = _evaluate(tree)
@@ -243,9 +261,12 @@ def parse_number(text: str) -> float | None:
     """
     if text is None:
         return None
-    s = str(text)
+    s = str(text)[-MAX_NUMBER_CHARS:]
     s = re.sub(r"(?<![\d.])(\d+)\s*\\[dt]?frac\s*\{(\d+)\}\s*\{(\d+)\}", r"(\1+\2/\3)", s)  # mixed number
-    s = _latex_to_plain(s)
+    try:
+        s = _latex_to_plain(s)
+    except _TooDeep:
+        return None
     s = re.split(r"=|≈|\\approx", s)[-1]  # "x = 5", "1/3 ≈ 0.33": the value on the right
     s = s.strip().lstrip(":").strip()
     try:
@@ -303,10 +324,51 @@ def numeric_close(predicted: float | None, reference: float, rel_tol: float = 0.
     return abs(predicted - reference) <= rel_tol * abs(reference)
 
 
-def extract_answer(answer_type: str, text: str) -> Any:
-    """Dispatch on the problem's answer type; open answers stay as text."""
-    if answer_type == "mcq":
-        return extract_mcq(text)
-    if answer_type == "numeric":
-        return extract_numeric(text)
-    return text
+def as_text(content: Any) -> str:
+    """A reply's content as one string, whatever shape a backend gave it.
+
+    None is empty; a list of parts (``[{"type": "text", "text": ...}, ...]`` or strings) is joined;
+    anything else is its ``str``. Lone surrogates (invalid UTF-16 halves) become U+FFFD, so the text
+    can always be written as UTF-8.
+    """
+    if content is None:
+        text = ""
+    elif isinstance(content, str):
+        text = content
+    elif isinstance(content, list | tuple):
+        parts = []
+        for part in content:
+            if isinstance(part, dict):
+                value = part.get("text", part.get("content", ""))
+                parts.append(value if isinstance(value, str) else "")
+            else:
+                parts.append(part if isinstance(part, str) else str(part))
+        text = "".join(parts)
+    else:
+        text = str(content)
+    return _SURROGATE.sub("\ufffd", text)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def extract_answer(answer_type: str, text: Any) -> Any:
+    """Dispatch on the problem's answer type; open answers stay as text.
+
+    Never raises: a reply that cannot be read is no answer (None), logged. MCQ and numeric answers are
+    read from the last MAX_ANSWER_CHARS characters, in time linear in that length.
+    """
+    text = as_text(text)
+    if answer_type not in ("mcq", "numeric"):
+        return text
+    tail = text[-MAX_ANSWER_CHARS:]
+    try:
+        return extract_mcq(tail) if answer_type == "mcq" else extract_numeric(tail)
+    except (Exception, RecursionError, MemoryError) as exc:  # a bug here must cost one answer, not the run
+        log.warning(
+            "could not read a %s answer from a reply (%s: %s); scored as no answer",
+            answer_type,
+            type(exc).__name__,
+            str(exc)[:200],
+        )
+        return None

@@ -10,20 +10,24 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import json
 import logging
+import os
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from tqdm.auto import tqdm
 
-from toolwise.bench.answers import extract_answer
+from toolwise.bench.answers import as_text, extract_answer
 from toolwise.bench.backends._retry import FatalBackendError
 from toolwise.bench.backends.base import AssistantTurn, Backend, Conversation, ParsedToolCall, stable_call_id
 from toolwise.bench.problem import Problem
 from toolwise.bench.prompts import opening_messages
 from toolwise.bench.transcript import Mode, ToolCallRecord, Transcript
-from toolwise.tools import ToolError, get_tool, registered_tools
+from toolwise.tools import ToolError, ToolResult, get_tool, registered_tools
+from toolwise.tools._registry import canonical_arguments
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +39,17 @@ class LoopLimits:
     max_turns: int = 8
     max_tool_calls: int = 10
     max_tool_result_chars: int = 6000
+    tool_workers: int = min(8, os.cpu_count() or 1)  # tool calls of one turn run this many at a time
+
+    def __post_init__(self) -> None:
+        for name in ("max_turns", "max_tool_calls", "max_tool_result_chars", "tool_workers"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"{name} must be a whole number of at least 1, got {value!r}")
+
+
+# What a tool message or an error quotes of the model's own input (a 10 MB argument must not echo back).
+MAX_QUOTED_CHARS = 300
 
 
 @dataclass
@@ -83,6 +98,20 @@ class _State:
         self.transcript = Transcript(problem_id=problem.id, mode=request.mode)
         self.transcript.messages = opening_messages(problem, request.mode, request.system_instruction)
         self.done = False
+        self.pending: list[_PendingCall] = []  # this turn's tool calls, run by run_conversations
+        self.content = ""  # this turn's assistant text
+
+    @classmethod
+    def failed(cls, request: Request, limits: LoopLimits, error: str) -> _State:
+        """A conversation that could not even start (e.g. its problem offers an unregistered tool)."""
+        state = cls.__new__(cls)
+        state.request, state.limits, state.tools, state.offered = request, limits, None, set()
+        state.pending, state.content = [], ""
+        state.transcript = Transcript(problem_id=request.problem.id, mode=request.mode)
+        state.transcript.error = error
+        state.transcript.stop_reason = "setup_error"
+        state.done = True
+        return state
 
     def conversation(self) -> Conversation:
         return Conversation(
@@ -96,6 +125,7 @@ class _State:
 
     def finish(self, text: str, reason: str) -> None:
         t = self.transcript
+        text = as_text(text)
         t.final_text = text
         t.answer = extract_answer(self.request.problem.answer_type, text)
         t.stop_reason = reason
@@ -107,20 +137,26 @@ class _State:
         t.tokens_in += reply.tokens_in
         t.tokens_out += reply.tokens_out
         t.cost_usd += reply.cost_usd
+        content = as_text(reply.content)
         if reply.error is not None:
-            t.error = reply.error
-            self.finish(reply.content or "", "backend_error")
+            t.error = as_text(reply.error)
+            self.finish(content, "backend_error")
             return
-        calls = reply.tool_calls if self.tools is not None else []
-        message: dict[str, Any] = {"role": "assistant", "content": reply.content or ""}
+        calls = list(reply.tool_calls or []) if self.tools is not None else []
+        message: dict[str, Any] = {"role": "assistant", "content": content}
         if not calls:
             t.messages.append(message)
             reason = "length" if reply.finish_reason == "length" else "answered"
-            self.finish(reply.content or "", reason)
+            self.finish(content, reason)
             return
+        calls = self._within_limit(calls)
         conversation = self.conversation()
         for index, call in enumerate(calls):
-            call.id = call.id or stable_call_id(conversation, index)
+            call.id = call.id if isinstance(call.id, str) and call.id else stable_call_id(conversation, index)
+            call.name = _clip(as_text(call.name), 100)
+            if call.arguments is not None and not isinstance(call.arguments, dict):
+                call.raw, call.arguments = _clip(_jsonish(call.arguments), MAX_QUOTED_CHARS), None
+                call.parse_error = call.parse_error or "arguments must be a JSON object"
         message["tool_calls"] = [
             {
                 "id": call.id,
@@ -130,37 +166,99 @@ class _State:
             for call in calls
         ]
         t.messages.append(message)
+        self.pending = []
         for call in calls:
-            t.messages.append(self._run_tool(call))
-        if t.turns >= self.limits.max_turns:
-            self.finish(reply.content or "", "max_turns")
+            self._check(call)
+        self.content = content
 
-    def _run_tool(self, call: ParsedToolCall) -> dict[str, Any]:
+    def _within_limit(self, calls: list[ParsedToolCall]) -> list[ParsedToolCall]:
+        """The calls of this turn that are recorded: up to the limit, or the first one to hear it is reached.
+
+        Calls past ``max_tool_calls`` are only counted, so a reply with 10,000 calls records at most the limit
+        (plus one refusal a turn).
+        """
+        room = self.limits.max_tool_calls - len(self.transcript.tool_calls)
+        kept = calls[: max(room, 1)]
+        self.transcript.tool_calls_over_limit += len(calls) - len(kept)
+        return kept
+
+    def _check(self, call: ParsedToolCall) -> None:
+        """A call of this turn with its record; the error is set unless the call may run."""
         t = self.transcript
-        record = ToolCallRecord(name=call.name, arguments=call.arguments if call.arguments is not None else call.raw)
-        if len(t.tool_calls) >= self.limits.max_tool_calls:
+        arguments = call.arguments if call.arguments is not None else _clip(as_text(call.raw), MAX_QUOTED_CHARS)
+        record = ToolCallRecord(name=call.name, arguments=arguments)
+        if len(t.tool_calls) + len(self.pending) >= self.limits.max_tool_calls:
             record.error = f"tool call limit of {self.limits.max_tool_calls} reached; answer the question now"
         elif call.parse_error is not None or call.arguments is None:
+            reason = _clip(as_text(call.parse_error or "no arguments"), MAX_QUOTED_CHARS)
             record.error = (
-                f"could not parse the call to '{call.name}': {call.parse_error or 'no arguments'}. "
+                f"could not parse the call to '{call.name}': {reason}. "
                 "Call the tool again with its arguments as a JSON object."
             )
         elif call.name not in self.offered:
             record.error = f"unknown tool '{call.name}'; available tools: {', '.join(sorted(self.offered))}"
-        else:
-            result = get_tool(call.name).call(call.arguments)
-            record.seconds = result.seconds
-            record.cached = result.cached
-            t.tool_seconds += result.seconds
-            if result.ok:
-                record.result = _truncate(result.as_message(), self.limits.max_tool_result_chars)
-            else:
-                record.error = result.error
-        t.tool_calls.append(record)
-        if record.error is not None:
-            t.tool_errors += 1
-        content = record.result if record.error is None else f"Error: {record.error}"
-        return {"role": "tool", "tool_call_id": call.id, "name": call.name, "content": content}
+        self.pending.append(_PendingCall(call, record))  # the limit check above counts the calls before it
+
+    def close_turn(self) -> None:
+        """Append this turn's tool results (run by now) and stop at the turn limit."""
+        t = self.transcript
+        for pending in self.pending:
+            record, call = pending.record, pending.call
+            if pending.result is not None:
+                result = pending.result
+                record.seconds, record.cached = result.seconds, result.cached
+                t.tool_seconds += result.seconds
+                if result.ok:
+                    record.result = _truncate(result.as_message(), self.limits.max_tool_result_chars)
+                else:
+                    record.error = _clip(as_text(result.error), self.limits.max_tool_result_chars)
+            t.tool_calls.append(record)
+            if record.error is not None:
+                t.tool_errors += 1
+            content = record.result if record.error is None else f"Error: {record.error}"
+            t.messages.append({"role": "tool", "tool_call_id": call.id, "name": call.name, "content": content})
+        self.pending = []
+        if t.turns >= self.limits.max_turns:
+            self.finish(self.content, "max_turns")
+
+    def fail(self, exc: BaseException) -> None:
+        """Record an error reading this conversation's reply; the other conversations go on."""
+        log.warning(
+            "problem %s (%s): could not read the reply: %s: %s",
+            self.request.problem.id,
+            self.request.mode,
+            type(exc).__name__,
+            _clip(str(exc), MAX_QUOTED_CHARS),
+        )
+        self.pending = []
+        self.transcript.error = f"reply could not be read: {type(exc).__name__}: {_clip(str(exc), MAX_QUOTED_CHARS)}"
+        self.transcript.stop_reason = "reply_error"
+        self.done = True
+
+
+@dataclass
+class _PendingCall:
+    """One tool call of the current turn: ``record.error`` set means it will not run."""
+
+    call: ParsedToolCall
+    record: ToolCallRecord
+    result: ToolResult | None = None
+
+    @property
+    def runs(self) -> bool:
+        return self.record.error is None
+
+
+def _clip(text: str, limit: int) -> str:
+    """At most ``limit`` characters of ``text`` (what an error message quotes of the model's input)."""
+    return text if len(text) <= limit else text[:limit] + f"... [{len(text) - limit} more characters]"
+
+
+def _jsonish(value: Any) -> str:
+    try:
+        return json.dumps(value, ensure_ascii=False, default=str)
+    except (TypeError, ValueError, RecursionError):
+        return repr(value)
 
 
 def _truncate(text: str, limit: int) -> str:
@@ -177,7 +275,7 @@ def run_conversations(
 ) -> list[Transcript]:
     """Run every request to its end and return one transcript each, in order."""
     limits = limits or LoopLimits()
-    states = [_State(r, limits) for r in requests]
+    states = [_start(r, limits) for r in requests]
     bar = tqdm(total=len(states), desc=f"toolwise[{backend.name}]", unit="conv", disable=not progress)
     turn = 0
     while True:
@@ -188,25 +286,104 @@ def run_conversations(
         bar.set_postfix(turn=turn, open=len(active))
         replies = _generate(backend, [s.conversation() for s in active])
         for state, reply in zip(active, replies, strict=True):
-            state.apply(reply)
+            _safely(state, state.apply, reply)
+        run_tool_calls([p for s in active if not s.done for p in s.pending if p.runs], limits.tool_workers)
+        for state in active:
+            if not state.done:
+                _safely(state, state.close_turn)
             if state.done:
                 bar.update(1)
     bar.close()
     return [s.transcript for s in states]
 
 
-def _generate(backend: Backend, conversations: list[Conversation]) -> list[AssistantTurn]:
-    """Call the backend; a crash of the whole batch becomes an error on each conversation.
+def _start(request: Request, limits: LoopLimits) -> _State:
+    try:
+        return _State(request, limits)
+    except Exception as exc:
+        log.error("problem %s (%s) could not start: %s", request.problem.id, request.mode, exc)
+        return _State.failed(request, limits, f"{type(exc).__name__}: {exc}")
 
-    FatalBackendError (bad credentials, no quota) stops the run with its message instead.
+
+def _safely(state: _State, step: Any, *args: Any) -> None:
+    """Run one conversation's step; anything it raises becomes that conversation's error alone."""
+    try:
+        step(*args)
+    except FatalBackendError:
+        raise
+    except (Exception, RecursionError, MemoryError) as exc:
+        state.fail(exc)
+
+
+def run_tool_calls(pending: list[_PendingCall], workers: int) -> None:
+    """Run the turn's tool calls, ``workers`` at a time, with the results of the serial order.
+
+    Distinct calls run concurrently; a repeat of a call (same tool, same arguments) waits for the first and
+    then reads the tool's cache, as it would have one after the other.
+    """
+    first: dict[str, _PendingCall] = {}
+    repeats: list[_PendingCall] = []
+    for item in pending:
+        key = f"{item.call.name}|{_arguments_key(item.call.arguments)}"
+        if key in first:
+            repeats.append(item)
+        else:
+            first[key] = item
+    distinct = list(first.values())
+    if workers > 1 and len(distinct) > 1:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="toolwise-tool") as pool:
+            for item, result in zip(distinct, pool.map(_call_tool, distinct), strict=True):
+                item.result = result
+    else:
+        for item in distinct:
+            item.result = _call_tool(item)
+    for item in repeats:
+        item.result = _call_tool(item)
+
+
+def _arguments_key(arguments: Any) -> str:
+    try:
+        return canonical_arguments(arguments)
+    except (TypeError, ValueError, RecursionError):
+        return repr(arguments)
+
+
+def _call_tool(item: _PendingCall) -> ToolResult:
+    try:
+        return get_tool(item.call.name).call(item.call.arguments)
+    except Exception as exc:  # ToolSpec.call never raises; a tool bug still must not end the run
+        return ToolResult(error=f"the tool failed unexpectedly: {type(exc).__name__}: {_clip(str(exc), 300)}")
+
+
+def _generate(backend: Backend, conversations: list[Conversation]) -> list[AssistantTurn]:
+    """Call the backend; when the whole batch crashes, each conversation is asked again on its own.
+
+    So an exception caused by one conversation (a reply the backend cannot read) becomes that conversation's
+    error, and the others get their answers. FatalBackendError (bad credentials, no quota, a server that
+    cannot be reached) stops the run with its message instead.
     """
     try:
         replies = backend.generate(conversations)
+        if len(replies) != len(conversations):
+            raise RuntimeError(f"backend {backend.name} returned {len(replies)} replies for {len(conversations)}")
+        return replies
     except FatalBackendError:
         raise  # a wrong key or exhausted quota: every further request would fail the same way
-    except Exception as exc:
-        log.exception("backend %s failed on a batch of %d", backend.name, len(conversations))
-        return [AssistantTurn(content="", error=f"{type(exc).__name__}: {exc}") for _ in conversations]
-    if len(replies) != len(conversations):
-        raise RuntimeError(f"backend {backend.name} returned {len(replies)} replies for {len(conversations)}")
-    return replies
+    except (Exception, RecursionError, MemoryError) as exc:
+        if len(conversations) == 1:
+            log.warning(
+                "backend %s failed on problem %s: %s: %s",
+                backend.name,
+                conversations[0].problem.id,
+                type(exc).__name__,
+                _clip(str(exc), MAX_QUOTED_CHARS),
+            )
+            return [AssistantTurn(content="", error=f"{type(exc).__name__}: {_clip(str(exc), MAX_QUOTED_CHARS)}")]
+        log.warning(
+            "backend %s failed on a batch of %d (%s: %s); asking each conversation alone",
+            backend.name,
+            len(conversations),
+            type(exc).__name__,
+            _clip(str(exc), MAX_QUOTED_CHARS),
+        )
+    return [_generate(backend, [conversation])[0] for conversation in conversations]

@@ -33,6 +33,7 @@ class Transcript:
     answer: Any = None
     tool_calls: list[ToolCallRecord] = field(default_factory=list)
     tool_errors: int = 0
+    tool_calls_over_limit: int = 0  # calls past max_tool_calls: counted, not recorded one by one
     tool_seconds: float = 0.0
     tokens_in: int = 0
     tokens_out: int = 0
@@ -43,8 +44,8 @@ class Transcript:
 
     @property
     def n_tool_attempts(self) -> int:
-        """Every call the model tried counts, malformed ones included (T means attempted)."""
-        return len(self.tool_calls)
+        """Every call the model tried counts, malformed ones and those past the limit included (T means attempted)."""
+        return len(self.tool_calls) + self.tool_calls_over_limit
 
     @property
     def used_tool(self) -> bool:
@@ -55,12 +56,23 @@ class Transcript:
         data["n_tool_attempts"] = self.n_tool_attempts
         return data
 
+    @property
+    def failed(self) -> bool:
+        """The conversation ended on a backend or reply error, not on an answer of the model's."""
+        return self.error is not None
+
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False, default=str)
+        # Lone surrogates cannot be written as UTF-8; as JSON escapes they survive the round trip.
+        text = json.dumps(self.to_dict(), ensure_ascii=False, default=str)
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
     @classmethod
     def from_json(cls, text: str) -> Transcript:
         data = json.loads(text)
         data.pop("n_tool_attempts", None)
+        data = {k: v for k, v in data.items() if k in _FIELDS}  # tolerate keys a newer version added
         data["tool_calls"] = [ToolCallRecord(**c) for c in data.get("tool_calls", [])]
         return cls(**data)
+
+
+_FIELDS = frozenset(Transcript.__dataclass_fields__)

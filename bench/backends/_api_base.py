@@ -10,6 +10,7 @@ request, the response parsing and the error classification.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import random
@@ -70,6 +71,13 @@ def run_coroutine(coro: Coroutine[Any, Any, T]) -> T:
         return asyncio.run(coro)
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(asyncio.run, coro).result()
+
+
+def raw_json(response: Any) -> str:
+    """The response as JSON text for the transcript; lone surrogates in it are kept as ``\\ud800`` escapes."""
+    data = response.model_dump(exclude_unset=True, warnings=False) if hasattr(response, "model_dump") else response
+    text = json.dumps(data, ensure_ascii=False, default=str)
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def mask_key(key: str | None) -> str:
@@ -231,6 +239,12 @@ class ConcurrentAPIBackend:
     def _error_turn(self, conv: Conversation, message: str) -> AssistantTurn:
         return AssistantTurn(content="", finish_reason="error", error=f"{self._label(conv)}: {message}")
 
+    def _unreadable(self, conv: Conversation, exc: Exception) -> AssistantTurn:
+        text = str(exc)
+        text = text if len(text) <= 300 else text[:300] + "..."
+        log.warning("%s: the reply could not be read: %s: %s", self._label(conv), type(exc).__name__, text)
+        return self._error_turn(conv, f"the reply could not be read ({type(exc).__name__}: {text})")
+
     def _fatal_message(self, conv: Conversation, failure: Failure) -> str:
         where = f"{self._effective_base_url()} (model {self.model!r})"
         lead = f"{self.provider} refused {self._label(conv)} with HTTP {failure.status}: {failure.message}."
@@ -299,10 +313,13 @@ class ConcurrentAPIBackend:
                     response = await self._send(client, request)
                 except Exception as exc:
                     failure = self._classify(exc)
-                    if failure is None:
-                        raise
+                    if failure is None:  # not an API error (a body the SDK cannot decode): this request's alone
+                        return self._unreadable(conv, exc)
                 else:
-                    return self._parse_response(conv, response)
+                    try:
+                        return self._parse_response(conv, response)
+                    except Exception as exc:  # a reply of an unexpected shape spoils its own conversation only
+                        return self._unreadable(conv, exc)
             # Past here the request failed; the slot is free again while we wait.
             if failure.kind is FailureKind.FATAL:
                 raise FatalBackendError(self._fatal_message(conv, failure))

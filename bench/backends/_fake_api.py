@@ -65,6 +65,8 @@ class FakeReply:
     tool_calls: list[tuple[str, dict[str, Any] | str]] = field(default_factory=list)
     finish: Literal["stop", "length", "refusal", "content_filter"] = "stop"
     no_choices: bool = False  # OpenAI: a response with an empty ``choices`` list
+    # A hostile server: rewrites the 200 response body (a dict to send as JSON, or raw bytes sent as they are).
+    body_edit: Callable[[dict[str, Any]], dict[str, Any] | bytes] | None = None
 
 
 class FakeHTTPError(Exception):
@@ -364,6 +366,13 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_error(wire, exc.status, exc.message, exc.headers)
             return
         payload = _openai_response(key, body, reply) if wire == "openai" else _anthropic_response(key, body, reply)
+        if reply.body_edit is not None:
+            edited = reply.body_edit(payload)
+            if isinstance(edited, bytes):
+                self._count("200", key)
+                self._send_bytes(200, edited)
+                return
+            payload = edited
         if fault == "slow":
             self._count("slow")
             time.sleep(fake.faults.slow_s)  # the client has timed out by now; whatever we send is lost
@@ -381,7 +390,9 @@ class _Handler(BaseHTTPRequestHandler):
         self._send_json(status, payload, headers)
 
     def _send_json(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
-        data = json.dumps(payload).encode("utf-8")
+        self._send_bytes(status, json.dumps(payload).encode("utf-8"), headers)
+
+    def _send_bytes(self, status: int, data: bytes, headers: dict[str, str] | None = None) -> None:
         try:
             self.send_response(status, HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "")
             self.send_header("content-type", "application/json")

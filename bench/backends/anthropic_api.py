@@ -19,7 +19,7 @@ try:
 except ImportError as exc:  # an optional extra: say which one
     raise ImportError("backend=anthropic needs the anthropic SDK: pip install 'toolwise[api]'") from exc
 
-from toolwise.bench.backends._api_base import ConcurrentAPIBackend
+from toolwise.bench.backends._api_base import ConcurrentAPIBackend, raw_json
 from toolwise.bench.backends._retry import Failure, FailureKind, classify_status_error
 from toolwise.bench.backends.base import AssistantTurn, Conversation, ParsedToolCall
 
@@ -187,7 +187,7 @@ class AnthropicBackend(ConcurrentAPIBackend):
         return None
 
     def _parse_response(self, conv: Conversation, response: Any) -> AssistantTurn:
-        raw = response.model_dump_json(exclude_unset=True)
+        raw = raw_json(response)
         usage = response.usage
         # input_tokens excludes prompt-cache reads and writes; count them in (we set no cache_control,
         # so they are normally 0) and charge them at the input price.
