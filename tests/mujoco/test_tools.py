@@ -119,13 +119,13 @@ def test_minimal_call_runs_and_states_its_units(name: str) -> None:
 @pytest.mark.parametrize(
     ("name", "field", "bad", "message"),
     [
-        ("simulate_pendulum", "bob_mass_kg", -1.0, "greater than 0"),
+        ("simulate_pendulum", "bob_mass_kg", -1.0, "greater than or equal to 0.001"),
         ("simulate_pendulum", "length_m", float("nan"), "finite number"),
         ("simulate_pendulum", "duration_s", 1e6, "less than or equal to 30"),
         ("simulate_pendulum", "duration_s", float("inf"), "finite number"),
-        ("simulate_bouncing_ball", "mass_kg", 0.0, "greater than 0"),
+        ("simulate_bouncing_ball", "mass_kg", 0.0, "greater than or equal to 0.001"),
         ("simulate_bouncing_ball", "restitution", 1.5, "less than or equal to 1"),
-        ("simulate_sphere_collision", "sphere2_mass_kg", -3.0, "greater than 0"),
+        ("simulate_sphere_collision", "sphere2_mass_kg", -3.0, "greater than or equal to 0.001"),
         ("simulate_sliding_box", "incline_angle_deg", 75.0, "less than or equal to 60"),
         ("simulate_rolling_ball", "friction_coefficient", "lots", "valid number"),
         ("simulate_diff_drive_vehicle", "duration_s", -2.0, "greater than 0"),

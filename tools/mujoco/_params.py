@@ -23,7 +23,7 @@ def bounded(lo: float, hi: float, *, open_lo: bool = False) -> object:
 Duration = Annotated[float, bounded(0.0, MAX_DURATION_S, open_lo=True)]
 Timestep = Annotated[float, bounded(1e-4, 0.01)]
 Gravity = Annotated[float, bounded(0.1, 50.0)]
-Mass = Annotated[float, bounded(0.0, 1000.0, open_lo=True)]
+Mass = Annotated[float, bounded(0.001, 1000.0)]  # MuJoCo refuses bodies lighter than ~1e-15 kg
 Length = Annotated[float, bounded(0.0, 100.0, open_lo=True)]
 Radius = Annotated[float, bounded(0.005, 2.0)]
 Position = Annotated[float, bounded(-100.0, 100.0)]

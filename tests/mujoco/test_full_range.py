@@ -1,0 +1,154 @@
+"""Every MuJoCo tool is right over its whole schema range, not only where the generator samples (issue 18).
+
+Arguments are drawn by hypothesis from the tools' full declared ranges (derandomized: the same examples in
+every run) and checked against closed forms or invariants. The fast tests draw a few examples each; the slow
+ones draw many more and run in CI.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import HealthCheck, Phase, assume, given, settings
+from hypothesis import strategies as st
+
+from toolwise.tools import ToolError, get_tool
+from toolwise.tools.mujoco import simulate_sliding_box
+from toolwise.tools.mujoco.sliding_box import REST_SPEED_M_PER_S
+
+# derandomized: the same draws in every run; no shrinking, so a failure reports its draw at once in CI
+_SETTINGS = {"derandomize": True, "deadline": None, "phases": (Phase.explicit, Phase.generate)}
+FAST = settings(max_examples=6, suppress_health_check=[HealthCheck.too_slow], **_SETTINGS)
+THOROUGH = settings(max_examples=120, suppress_health_check=[HealthCheck.too_slow], **_SETTINGS)
+
+
+def schema_floats(tool: str, field: str) -> st.SearchStrategy[float]:
+    """Finite floats over a parameter's declared range, exactly as the schema states it."""
+    spec = get_tool(tool).parameters["properties"][field]
+    lo = spec.get("minimum", spec.get("exclusiveMinimum"))
+    hi = spec.get("maximum", spec.get("exclusiveMaximum"))
+    return st.floats(lo, hi, exclude_min="exclusiveMinimum" in spec, exclude_max="exclusiveMaximum" in spec)
+
+
+def coulomb(theta_deg: float, mu: float, v0: float, g: float, t: float) -> tuple[float, float]:
+    """Position (up the slope) and velocity of a block under Coulomb friction at time t: the closed form."""
+    theta = math.radians(theta_deg)
+    up = g * (math.sin(theta) + mu * math.cos(theta))  # deceleration while moving up the slope
+    down = g * (math.sin(theta) - mu * math.cos(theta))  # acceleration down the slope while moving down
+    if v0 > 0:
+        stop = v0 / up
+        if t <= stop:
+            return v0 * t - 0.5 * up * t * t, v0 - up * t
+        x, after = v0 * v0 / (2 * up), t - stop
+        return (x - 0.5 * down * after * after, -down * after) if down > 0 else (x, 0.0)
+    if v0 < 0 and down < 0:
+        stop = v0 / down
+        t = min(t, stop)
+        return v0 * t - 0.5 * down * t * t, v0 - down * t if t < stop else 0.0
+    if v0 < 0 or down > 0:
+        return v0 * t - 0.5 * down * t * t, v0 - down * t
+    return 0.0, 0.0  # at rest and held by static friction
+
+
+BOX = "simulate_sliding_box"
+box_arguments = st.fixed_dictionaries(
+    {
+        "incline_angle_deg": schema_floats(BOX, "incline_angle_deg"),
+        "friction_coefficient": schema_floats(BOX, "friction_coefficient"),
+        "box_size_m": schema_floats(BOX, "box_size_m"),
+        "mass_kg": schema_floats(BOX, "mass_kg"),
+        "initial_speed_m_per_s": st.one_of(st.just(0.0), schema_floats(BOX, "initial_speed_m_per_s")),
+        "duration_s": schema_floats(BOX, "duration_s"),
+        "gravity_m_per_s2": schema_floats(BOX, "gravity_m_per_s2"),
+    }
+)
+
+
+def tips_over(args: dict) -> bool:
+    theta, mu = math.radians(args["incline_angle_deg"]), args["friction_coefficient"]
+    slides = args["initial_speed_m_per_s"] != 0 or math.tan(theta) > mu
+    return (slides and mu > 1) or (not slides and args["incline_angle_deg"] > 45)
+
+
+def check_box_against_coulomb(args: dict) -> None:
+    out = simulate_sliding_box(**args)
+    theta, mu = args["incline_angle_deg"], args["friction_coefficient"]
+    v0, g, duration = args["initial_speed_m_per_s"], args["gravity_m_per_s2"], args["duration_s"]
+    step = out["timestep_s"]
+    path = [coulomb(theta, mu, v0, g, duration * i / 400)[0] for i in range(401)]
+    # 1 % of the motion's extent, and 0.1 mm for a box held by friction (its soft dry friction creeps < 4 um/s)
+    tolerance = 0.01 * max(abs(x) for x in path) + 1e-4
+    assert out["final"]["position_along_slope_m"] == pytest.approx(path[-1], abs=tolerance)
+    assert out["max"]["position_along_slope_m"] == pytest.approx(max(path), abs=tolerance)
+    assert out["min"]["position_along_slope_m"] == pytest.approx(min(path), abs=tolerance)
+    assert out["final"]["velocity_along_slope_m_per_s"] == pytest.approx(
+        coulomb(theta, mu, v0, g, duration)[1], abs=0.01 * (abs(v0) + g * duration) + 1e-3
+    )
+    rad = math.radians(theta)
+    up = g * (math.sin(rad) + mu * math.cos(rad))
+    # it turns round (or stops) inside the run, from a push the 1 cm/s rest threshold can tell from none
+    if v0 > REST_SPEED_M_PER_S and v0 / up < duration - 2 * step:
+        assert out["events"]["highest_point_time_s"] == pytest.approx(v0 / up, rel=0.01, abs=2 * step)
+    held = math.tan(rad) <= mu
+    decelerating = up if v0 > 0 else g * (mu * math.cos(rad) - math.sin(rad))
+    if held and abs(v0) > REST_SPEED_M_PER_S and decelerating > 0:
+        rests = (abs(v0) - REST_SPEED_M_PER_S) / decelerating
+        if rests < duration - 2 * step:
+            assert out["events"]["at_rest_from_time_s"] == pytest.approx(rests, rel=0.01, abs=2 * step)
+    if held and v0 == 0:
+        assert out["events"]["at_rest_from_time_s"] == 0.0
+
+
+@FAST
+@given(box_arguments)
+def test_sliding_box_follows_coulomb_friction_over_its_whole_range(args: dict) -> None:
+    assume(not tips_over(args))
+    check_box_against_coulomb(args)
+
+
+@pytest.mark.slow
+@THOROUGH
+@given(box_arguments)
+def test_sliding_box_follows_coulomb_friction_on_many_draws(args: dict) -> None:
+    assume(not tips_over(args))
+    check_box_against_coulomb(args)
+
+
+@pytest.mark.parametrize(
+    ("case", "argument_change"),
+    [("high friction, pushed on the flat", (0.0, 1.5, 2.0)), ("resting on a 55° slope", (55.0, 1.6, 0.0))],
+)
+def test_a_cube_that_would_tip_over_is_refused_in_words(case: str, argument_change: tuple) -> None:
+    angle, mu, v0 = argument_change
+    outcome = get_tool(BOX).call(
+        {
+            "incline_angle_deg": angle,
+            "friction_coefficient": mu,
+            "box_size_m": 0.2,
+            "mass_kg": 1.0,
+            "initial_speed_m_per_s": v0,
+            "duration_s": 1.0,
+        }
+    )
+    assert not outcome.ok and ("tips over" in outcome.error or "topples" in outcome.error), case
+
+
+def test_the_issue_cases_stop_where_coulomb_says_and_stay_put() -> None:
+    # 30°, pushed up at 2 m/s: mu = 0.7 and 0.9 both exceed tan 30°, so the box must stop and stay
+    for mu, stop in [(0.7, 0.1843), (0.9, 0.1593)]:
+        out = simulate_sliding_box(30.0, mu, 0.2, 1.0, 2.0, 2.0)
+        assert out["max"]["position_along_slope_m"] == pytest.approx(stop, rel=0.001)
+        assert out["final"]["position_along_slope_m"] == pytest.approx(stop, rel=0.001)
+        assert out["events"]["at_rest_from_time_s"] is not None
+
+
+def test_a_slow_push_gets_a_finer_step_than_the_default() -> None:
+    out = simulate_sliding_box(0.0, 1.0, 0.2, 1.0, 0.05, 0.1, gravity_m_per_s2=50.0)
+    assert out["timestep_s"] < 1e-3
+    assert out["max"]["position_along_slope_m"] == pytest.approx(0.05**2 / (2 * 1.0 * 50.0), rel=0.01)
+
+
+def test_tool_error_is_a_tool_error() -> None:
+    with pytest.raises(ToolError):
+        simulate_sliding_box(0.0, 1.5, 0.2, 1.0, 2.0, 1.0)
