@@ -58,6 +58,28 @@ class _CallWrapper:
         return self._strategy.__exit__(*exc)
 
 
+def package_data(subpackage: str) -> list[str]:
+    """Every non-Python file under a subpackage folder, whatever its name (task templates, data, licences).
+
+    A list of globs silently drops a file it did not foresee (tasks/_default_tool_template_yaml has no
+    extension); walking the folder cannot. The sdist carries the same files (MANIFEST.in grafts the folders),
+    so a wheel built from it gets them too.
+    """
+    folder = ROOT / subpackage
+    return sorted(
+        path.relative_to(folder).as_posix()
+        for path in folder.rglob("*")
+        if path.is_file() and not _skipped(path.relative_to(folder))
+    )
+
+
+def _skipped(relative: Path) -> bool:
+    return (
+        relative.suffix in {".py", ".pyc", ".pyo"}
+        or any(part == "__pycache__" or part.startswith(".") or part.endswith(".egg-info") for part in relative.parts)
+    )
+
+
 packages = ["toolwise"] + [
     f"toolwise.{name}"
     for name in find_packages(where=str(ROOT), include=[*SUBPACKAGES, *(f"{sub}.*" for sub in SUBPACKAGES)])
@@ -66,10 +88,7 @@ packages = ["toolwise"] + [
 setup(
     packages=packages,
     package_dir={"toolwise": "."},
-    package_data={
-        f"toolwise.{sub}": ["**/*.yaml", "**/*.jsonl", "**/*.json", "**/*.csv", "**/*.txt", "**/*.npz", "**/*.jinja"]
-        for sub in SUBPACKAGES
-    },
+    package_data={f"toolwise.{sub}": package_data(sub) for sub in SUBPACKAGES},
     include_package_data=False,
     cmdclass={"build_py": BuildPyWithPth, "editable_wheel": EditableWheelWithPth},
 )
