@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import json
 import logging
+from pathlib import Path
 from typing import Any
 
 from lm_eval.api.instance import Instance
 from lm_eval.api.model import LM
 
+from toolwise.bench.backends import _as_bool as as_bool
 from toolwise.bench.backends import make_backend
+from toolwise.bench.errors import UsageError, install_user_error_hook, warn_about_failures
 from toolwise.bench.loop import LoopLimits, Request, import_tool_modules, run_conversations
 from toolwise.bench.problem import Problem, problem_from_doc
 from toolwise.bench.transcript import MODES
@@ -38,6 +41,8 @@ class ToolAgentLM(LM):
         max_turns: int = 8,
         max_tool_calls: int = 10,
         max_tool_result_chars: int = 6000,
+        tool_workers: int | None = None,
+        answer_tool: bool | str = "auto",
         progress: bool = True,
         batch_size: int | str | None = None,
         max_batch_size: int | None = None,
@@ -45,18 +50,27 @@ class ToolAgentLM(LM):
         **backend_kwargs: Any,
     ) -> None:
         super().__init__()
+        install_user_error_hook()
         if backend in _ENGINE_BACKENDS:
             backend_kwargs.update(
                 {k: v for k, v in {"batch_size": batch_size, "device": device}.items() if v is not None}
             )
         self.backend_name = backend
-        self.backend = make_backend(backend, **backend_kwargs)
-        self.limits = LoopLimits(
-            max_turns=int(max_turns),
-            max_tool_calls=int(max_tool_calls),
-            max_tool_result_chars=int(max_tool_result_chars),
-        )
-        self.progress = bool(progress)
+        try:
+            # Loop settings first: a bad value is reported before a model loads for minutes.
+            limits = {
+                "max_turns": _whole_number("max_turns", max_turns),
+                "max_tool_calls": _whole_number("max_tool_calls", max_tool_calls),
+                "max_tool_result_chars": _whole_number("max_tool_result_chars", max_tool_result_chars),
+            }
+            if tool_workers is not None:
+                limits["tool_workers"] = _whole_number("tool_workers", tool_workers)
+            self.limits = LoopLimits(**limits)
+            self.progress = as_bool(progress, "progress")
+            self.answer_tool = _answer_tool_setting(answer_tool, backend_kwargs.get("pretrained"))
+            self.backend = make_backend(backend, **backend_kwargs)
+        except (ValueError, TypeError, FileNotFoundError) as exc:
+            raise UsageError(f"--model_args: {exc}") from None
 
     @property
     def tokenizer_name(self) -> str:
@@ -74,6 +88,7 @@ class ToolAgentLM(LM):
         transcripts = run_conversations(
             loop_requests, self.backend, self.limits, progress=self.progress and not disable_tqdm
         )
+        warn_about_failures(requests, transcripts, self.backend_name)
         return [t.to_json() for t in transcripts]
 
     def _to_request(self, instance: Instance) -> Request:
@@ -84,19 +99,28 @@ class ToolAgentLM(LM):
             raise ValueError(f"unknown toolwise mode {mode!r}; expected one of {MODES}")
         import_tool_modules(options.get("tool_modules", []))
         problem, system_instruction = self._problem(instance, ctx)
-        return Request(problem=problem, mode=mode, sampling=gen_kwargs, system_instruction=system_instruction)
+        return Request(
+            problem=problem,
+            mode=mode,
+            sampling=gen_kwargs,
+            system_instruction=system_instruction,
+            answer_tool=self.answer_tool,
+        )
 
     @staticmethod
     def _problem(instance: Instance, ctx: Any) -> tuple[Problem, str | None]:
         """The problem behind a request; a non-toolwise task becomes an open question on its prompt."""
         system_instruction = None
+        doc = instance.doc or {}
         if isinstance(ctx, str) and ctx.startswith("[{"):
             try:
                 messages = json.loads(ctx)
                 system_instruction = next((m["content"] for m in messages if m.get("role") == "system"), None)
-            except (json.JSONDecodeError, TypeError, KeyError):
+            except (json.JSONDecodeError, TypeError, KeyError, AttributeError):
                 pass
-        doc = instance.doc or {}
+        elif isinstance(ctx, str) and isinstance(doc.get("question"), str) and doc["question"] in ctx:
+            # Without --apply_chat_template lm-eval puts --system_instruction in front of the question text.
+            system_instruction = ctx[: ctx.rfind(doc["question"])].strip() or None
         if "problem" in doc:
             return problem_from_doc(doc), system_instruction
         raise ValueError(
@@ -109,3 +133,28 @@ class ToolAgentLM(LM):
 
     def loglikelihood_rolling(self, requests: list[Instance], disable_tqdm: bool = False) -> list[float]:
         raise NotImplementedError("the toolwise model only generates; use lm-eval's hf/vllm models for perplexity")
+
+
+def _answer_tool_setting(value: bool | str, pretrained: Any) -> bool:
+    """``answer_tool=true|false|auto``; auto reads the checkpoint's ``toolwise.json`` (written by training when its
+    direct answers are answer calls), so a trained model is offered at evaluation what it was trained with."""
+    if str(value).lower() != "auto":
+        return as_bool(value, "answer_tool")
+    marker = Path(str(pretrained)) / "toolwise.json" if pretrained else None
+    if marker is None or not marker.is_file():
+        return False
+    try:
+        return bool(json.loads(marker.read_text(encoding="utf-8")).get("answer_tool", False))
+    except (OSError, ValueError, AttributeError):
+        raise ValueError(f"{marker} is not a JSON object; delete it or pass answer_tool=true|false") from None
+
+
+def _whole_number(name: str, value: Any) -> int:
+    """A loop setting from --model_args: a whole number of at least 1."""
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number of at least 1, got {value!r}") from None
+    if number < 1:
+        raise ValueError(f"{name} must be at least 1, got {number}")
+    return number

@@ -20,6 +20,7 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
+from toolwise.bench.answer_tool import ANSWER_TOOL_NAME, answer_from_call, answer_tool_schema
 from toolwise.bench.answers import as_text, extract_answer
 from toolwise.bench.backends._retry import FatalBackendError
 from toolwise.bench.backends.base import AssistantTurn, Backend, Conversation, ParsedToolCall, stable_call_id
@@ -60,6 +61,7 @@ class Request:
     mode: Mode
     sampling: dict[str, Any] = field(default_factory=dict)
     system_instruction: str | None = None
+    answer_tool: bool = False  # choice mode also offers answer_question, read as a direct answer (answer_tool.py)
 
 
 def import_tool_modules(modules: Iterable[str]) -> None:
@@ -94,6 +96,8 @@ class _State:
         problem = request.problem
         offered = request.mode != "no_tool" and bool(problem.tools)
         self.tools = tool_schemas(problem) if offered else None
+        if self.tools is not None and request.answer_tool and request.mode == "choice":
+            self.tools = [*self.tools, answer_tool_schema()]
         self.offered = {s["function"]["name"] for s in self.tools or []}
         self.transcript = Transcript(problem_id=problem.id, mode=request.mode)
         self.transcript.messages = opening_messages(problem, request.mode, request.system_instruction)
@@ -143,6 +147,9 @@ class _State:
             self.finish(content, "backend_error")
             return
         calls = list(reply.tool_calls or []) if self.tools is not None else []
+        if ANSWER_TOOL_NAME in self.offered and any(c.name == ANSWER_TOOL_NAME for c in calls):
+            self._answer_by_call(content, calls)
+            return
         message: dict[str, Any] = {"role": "assistant", "content": content}
         if not calls:
             t.messages.append(message)
@@ -170,6 +177,35 @@ class _State:
         for call in calls:
             self._check(call)
         self.content = content
+
+    def _answer_by_call(self, content: str, calls: list[ParsedToolCall]) -> None:
+        """A reply that calls answer_question ends the conversation with that answer: a direct answer, not a
+        tool use. Real calls beside it are recorded as attempts (the model did reach for a tool) but not run."""
+        t = self.transcript
+        answer = next(c for c in calls if c.name == ANSWER_TOOL_NAME)
+        for call in calls:
+            if call is not answer:
+                arguments = call.arguments if call.arguments is not None else _clip(as_text(call.raw), MAX_QUOTED_CHARS)
+                t.tool_calls.append(
+                    ToolCallRecord(
+                        name=call.name, arguments=arguments, error="not run: the same reply gave the final answer"
+                    )
+                )
+        text = as_text(answer_from_call(answer.arguments if answer.arguments is not None else answer.raw))
+        t.messages.append(
+            {
+                "role": "assistant",
+                "content": content,
+                "tool_calls": [
+                    {
+                        "id": "call_answer",
+                        "type": "function",
+                        "function": {"name": ANSWER_TOOL_NAME, "arguments": {"answer": text}},
+                    }
+                ],
+            }
+        )
+        self.finish(text, "answered")
 
     def _within_limit(self, calls: list[ParsedToolCall]) -> list[ParsedToolCall]:
         """The calls of this turn that are recorded: up to the limit, or the first one to hear it is reached.
