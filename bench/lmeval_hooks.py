@@ -8,6 +8,10 @@ lm-eval 0.4.13 has no plugin mechanism. Three layers, from zero-config to sure:
    idempotent (a venv may process a .pth twice), and off when
    ``TOOLWISE_NO_LMEVAL_HOOK`` is set;
 3. ``toolwise-eval``: the lm_eval CLI with the hook forced on (same flags).
+
+Inside that process the hook also skips lm-eval's index of its ~14,700 built-in
+tasks when every task asked for is a toolwise one (the index costs 7-16 s), and
+appends the toolwise summary to the table lm_eval prints.
 """
 
 from __future__ import annotations
@@ -22,6 +26,9 @@ MODEL_TARGET = "toolwise.bench.lmeval_model:ToolAgentLM"  # the defining module,
 DISABLE_ENV = "TOOLWISE_NO_LMEVAL_HOOK"
 
 _installed = False
+# What this lm_eval process logged: task -> samples file, and the --output_path it went to.
+_samples_files: dict[str, Path] = {}
+_output_path: list[str] = []
 
 
 def tasks_dir() -> str:
@@ -51,6 +58,7 @@ def install(force: bool = False) -> bool:
     try:
         register_model()
         add_task_folder()
+        add_summary()
     except Exception as exc:  # never break the interpreter start-up
         print(f"[toolwise] lm_eval hook not installed: {exc!r}", file=sys.stderr)
         return False
@@ -87,10 +95,86 @@ def add_task_folder() -> None:
             paths = [include_path]
         if folder not in map(str, paths):
             paths = [folder, *paths]
+        if include_defaults and only_toolwise_tasks(requested_tasks(sys.argv), paths):
+            include_defaults = False  # the built-ins are not needed: skip their 7-16 s index
         original(self, verbosity=verbosity, include_path=paths, include_defaults=include_defaults, metadata=metadata)
 
     __init__._toolwise = True  # type: ignore[attr-defined]
+    __init__._toolwise_original = original  # type: ignore[attr-defined]
     manager.TaskManager.__init__ = __init__  # type: ignore[method-assign]
+
+
+def requested_tasks(argv: list[str]) -> list[str]:
+    """The names given to ``--tasks`` on an lm_eval command line (comma-separated; the last flag wins)."""
+    names: list[str] = []
+    for i, arg in enumerate(argv):
+        value = None
+        if arg == "--tasks" and i + 1 < len(argv):
+            value = argv[i + 1]
+        elif arg.startswith("--tasks="):
+            value = arg.split("=", 1)[1]
+        if value is not None:
+            names = [name.strip() for name in value.split(",") if name.strip()]
+    return names
+
+
+def only_toolwise_tasks(names: list[str], include_paths: list[Any]) -> bool:
+    """True when every name is a task, tag or group found on the include paths alone (no globs, no files)."""
+    if not names or any(set(name) & set("*?[/") or name.endswith((".yaml", ".yml")) for name in names):
+        return False
+    from lm_eval.tasks import manager
+
+    known = _original_init_manager(manager, include_paths).all_tasks
+    return all(name in known for name in names)
+
+
+def _original_init_manager(manager: Any, include_paths: list[Any]) -> Any:
+    """A TaskManager of the include paths only, built with lm-eval's own __init__ (50 ms)."""
+    task_manager = manager.TaskManager.__new__(manager.TaskManager)
+    init = getattr(manager.TaskManager.__init__, "_toolwise_original", manager.TaskManager.__init__)
+    init(task_manager, include_path=include_paths, include_defaults=False)
+    return task_manager
+
+
+def add_summary() -> None:
+    """Append the toolwise summary to lm_eval's results table; note where each task's samples were saved."""
+    import lm_eval.utils as utils
+    from lm_eval.loggers.evaluation_tracker import EvaluationTracker
+
+    original_table = utils.make_table
+    if getattr(original_table, "_toolwise", False):
+        return
+    original_save = EvaluationTracker.save_results_samples
+
+    def save_results_samples(self: Any, task_name: str, samples: Any) -> None:
+        original_save(self, task_name, samples)
+        if self.output_path:
+            folder = Path(self.output_path)
+            folder = (
+                folder.parent
+                if folder.suffix == ".json"
+                else folder / str(self.general_config_tracker.model_name_sanitized)
+            )
+            path = folder / f"samples_{task_name}_{self.date_id}.jsonl"
+            if path.exists():
+                _samples_files[task_name] = path
+                _output_path[:] = [str(self.output_path)]
+
+    def make_table(result_dict: Any, column: str = "results", sort_results: bool = False) -> str:
+        table = original_table(result_dict, column, sort_results)
+        if column != "results":
+            return table
+        try:
+            from toolwise.bench.summary import render_summary, summarize
+
+            text = render_summary(summarize(result_dict, _samples_files), next(iter(_output_path), None))
+        except Exception as exc:  # the summary must never cost the user lm-eval's own table
+            text = f"[toolwise] summary not shown: {exc!r}"
+        return f"{table}\n{text}\n" if text else table
+
+    make_table._toolwise = True  # type: ignore[attr-defined]
+    utils.make_table = make_table
+    EvaluationTracker.save_results_samples = save_results_samples  # type: ignore[method-assign]
 
 
 def lm_eval_main() -> None:
