@@ -67,7 +67,9 @@ class ToolAgentLM(LM):
                 limits["tool_workers"] = _whole_number("tool_workers", tool_workers)
             self.limits = LoopLimits(**limits)
             self.progress = as_bool(progress, "progress")
-            self.answer_tool = _answer_tool_setting(answer_tool, backend_kwargs.get("pretrained"))
+            self.answer_tool = _answer_tool_setting(
+                answer_tool, backend_kwargs.get("peft") or backend_kwargs.get("pretrained")
+            )
             self.backend = make_backend(backend, **backend_kwargs)
         except (ValueError, TypeError, FileNotFoundError) as exc:
             raise UsageError(f"--model_args: {exc}") from None
@@ -136,8 +138,8 @@ class ToolAgentLM(LM):
 
 
 def _answer_tool_setting(value: bool | str, pretrained: Any) -> bool:
-    """``answer_tool=true|false|auto``; auto reads the checkpoint's ``toolwise.json`` (written by training when its
-    direct answers are answer calls), so a trained model is offered at evaluation what it was trained with."""
+    """``answer_tool=true|false|auto``; auto reads the checkpoint's (or adapter's) ``toolwise.json``, written by
+    training, so a trained model is offered at evaluation what it was trained with."""
     if str(value).lower() != "auto":
         return as_bool(value, "answer_tool")
     marker = Path(str(pretrained)) / "toolwise.json" if pretrained else None

@@ -20,11 +20,18 @@ import datasets
 from lm_eval.api.instance import Instance
 from lm_eval.api.task import ConfigurableTask
 
+from toolwise.bench import scoring
 from toolwise.bench.loop import import_tool_modules
 from toolwise.bench.problem import Problem, iter_docs, read_jsonl
 from toolwise.tools import registered_tools
 
 REQUEST_MODES = ("no_tool", "choice")
+# Reliability metrics every toolwise task reports, added here so that no task YAML can forget them.
+RELIABILITY_METRICS = (
+    {"metric": "n_failed", "aggregation": scoring.total, "higher_is_better": False},
+    {"metric": "tool_errors", "aggregation": scoring.total, "higher_is_better": False},
+    {"metric": "tool_error_rate", "aggregation": scoring.error_rate, "higher_is_better": False},
+)
 
 
 def load_problems(
@@ -70,6 +77,12 @@ class ToolTask(ConfigurableTask):
     def __init__(self, config: dict[str, Any] | None = None, **kwargs: Any) -> None:
         # lm-eval hands the YAML back with its 'class' key, which TaskConfig does not accept.
         config = {k: v for k, v in (config or {}).items() if k != "class"}
+        if config.get("metric_list") is not None:
+            named = {m.get("metric") for m in config["metric_list"]}
+            config["metric_list"] = [
+                *config["metric_list"],
+                *(m for m in RELIABILITY_METRICS if m["metric"] not in named),
+            ]
         super().__init__(config=config, **kwargs)
         metadata = self.config.metadata or {}
         self._tool_modules = list(metadata.get("tool_modules", []))

@@ -90,6 +90,10 @@ def process_results(doc: dict[str, Any], results: Sequence[str]) -> dict[str, An
         "tokens_in": no_tool.tokens_in + choice.tokens_in,
         "tokens_out": no_tool.tokens_out + choice.tokens_out,
         "cost_usd": no_tool.cost_usd + choice.cost_usd,
+        # Reliability: a problem whose either mode ended on a backend or reply error scored 0 without a fair try.
+        "n_failed": int(no_tool.failed or choice.failed),
+        "tool_errors": no_tool.tool_errors + choice.tool_errors,
+        "tool_error_rate": [no_tool.tool_errors + choice.tool_errors, len(no_tool.tool_calls) + len(choice.tool_calls)],
     }
 
 
@@ -186,3 +190,10 @@ def tool_use_acc_ci_hi(items: Sequence[Sequence[bool]]) -> float:
 def total(values: Sequence[float]) -> float:
     """Sum aggregation (counts, tokens, dollars); lm-eval registers none."""
     return float(sum(values))
+
+
+def error_rate(items: Sequence[Sequence[int]]) -> float:
+    """Tool errors over tool calls, from per-problem (errors, calls) pairs; 0 when no tool was called."""
+    errors = sum(int(e) for e, _ in items)
+    calls = sum(int(c) for _, c in items)
+    return errors / calls if calls else 0.0

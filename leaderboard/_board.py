@@ -27,7 +27,9 @@ from toolwise.leaderboard._stats import (
 
 ACCURACY_METRICS = ("acc_no_tool", "acc_choice", "tool_use_acc")
 COUNT_METRICS = ("n_ET", "n_EN", "n_HT", "n_HN")
-PASSTHROUGH_METRICS = ("tokens_in", "tokens_out", "cost_usd")  # sums toolwise may report
+PASSTHROUGH_METRICS = ("tokens_in", "tokens_out", "cost_usd", "n_failed", "tool_errors")  # sums toolwise may report
+# Runs in which more than this share of problems failed (backend or reply errors, scored 0) are not ranked.
+DEFAULT_MAX_FAILED = 0.05
 OVERALL = "overall"
 METRIC_ORDER = (OVERALL, *ACCURACY_METRICS, "tool_rate", "tool_calls_per_problem", *COUNT_METRICS, *PASSTHROUGH_METRICS)
 ALL = "all"
@@ -256,6 +258,31 @@ def _runs_frame(runs: list[TaskRun]) -> pd.DataFrame:
     )
 
 
+def failed_share(run: TaskRun) -> float:
+    """The share of a run's problems that failed (0 for results written before toolwise counted them)."""
+    failed = run.metrics.get("n_failed", 0.0)
+    return float(failed) / run.n_problems if run.n_problems and np.isfinite(failed) else 0.0
+
+
+def check_failures(runs: list[TaskRun], max_failed: float, allow_failed: bool) -> None:
+    """Warn about every run with failed problems; refuse those above ``max_failed`` unless allowed."""
+    too_many = []
+    for run in runs:
+        share = failed_share(run)
+        if share == 0:
+            continue
+        text = f"{run.model} on {run.task}: {run.metrics['n_failed']:.0f} of {run.n_problems} problems failed"
+        if share > max_failed:
+            too_many.append(f"{text} ({share:.0%})")
+        warnings.warn(f"{text} (backend or reply errors, scored 0); its row is marked", LeaderboardWarning, 2)
+    if too_many and not allow_failed:
+        raise ResultsError(
+            f"{'; '.join(too_many)}: more than {max_failed:.0%} failed, so the scores say little about the model. "
+            "Rerun them (the response cache keeps the answered requests), raise --max-failed, or pass "
+            "--allow-failed to rank them anyway"
+        )
+
+
 def build_leaderboard(
     loaded: LoadedRuns,
     *,
@@ -264,13 +291,18 @@ def build_leaderboard(
     models: list[str] | None = None,
     n_boot: int = 2000,
     seed: int = 0,
+    max_failed: float = DEFAULT_MAX_FAILED,
+    allow_failed: bool = False,
 ) -> Leaderboard:
     """Tidy table of every metric with its interval, the overall score, and differences to ``baseline``.
 
     Values come from the samples file when one was logged (intervals bootstrapped here over problems,
-    ``n_boot`` replicates), else from the results file (toolwise's own intervals).
+    ``n_boot`` replicates), else from the results file (toolwise's own intervals). A run whose share of
+    failed problems (``n_failed``: a backend or reply error, scored 0) is above ``max_failed`` is refused
+    (ResultsError) unless ``allow_failed``; any run with failures gets a warning and is marked.
     """
     runs = _select(loaded.runs, tasks, models)
+    check_failures(runs, max_failed, allow_failed)
     task_names = sorted({run.task for run in runs}, key=lambda t: (tasks or []).index(t) if tasks else t)
     rows: list[dict[str, Any]] = []
     for run in runs:

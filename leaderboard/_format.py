@@ -12,6 +12,7 @@ MISSING = "—"
 DAGGER = "†"  # tool-use accuracy from one half: a class (easy or hard) was empty
 DOUBLE_DAGGER = "‡"  # the run used lm_eval --limit
 SECTION = "§"  # difference without samples: unpaired, no interval
+FAILED_MARK = "¶"  # some problems of the run failed (backend or reply errors, scored 0)
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,12 @@ def limited(board: Leaderboard, model: str, task: str) -> bool:
     return run is not None and not is_missing(run["limit"])
 
 
+def failures(board: Leaderboard, model: str, task: str) -> float:
+    """Problems of the run that failed (n_failed), 0 when none or not reported."""
+    cell = board.cell(model, task, "n_failed")
+    return 0.0 if cell is None or is_missing(cell["value"]) else float(cell["value"])
+
+
 def footnotes(board: Leaderboard, *, diff: bool = False) -> list[tuple[str, str]]:
     """Markers used in the main (or difference) table and what they mean."""
     main = board.table[(board.table["subset"] == ALL) & (board.table["baseline"] == "")]
@@ -105,6 +112,8 @@ def footnotes(board: Leaderboard, *, diff: bool = False) -> list[tuple[str, str]
         notes.append((DAGGER, "one class (easy or hard) was empty, so tool-use accuracy is the other half alone"))
     if not diff and any(limited(board, m, t) for m in board.models for t in board.tasks):
         notes.append((DOUBLE_DAGGER, "run with lm_eval --limit: a subset of the task's problems"))
+    if not diff and any(failures(board, m, t) for m in board.models for t in board.tasks):
+        notes.append((FAILED_MARK, "some problems of the run failed (backend or reply errors, scored 0: n_failed)"))
     diffs = board.table[board.table["baseline"] != ""]
     if diff and diffs["note"].str.startswith("no samples").any():
         notes.append((SECTION, "no --log_samples for one side: difference of totals, unpaired, no interval"))

@@ -10,6 +10,7 @@ from toolwise.leaderboard._format import (
     DAGGER,
     DIFF_COLUMNS,
     DOUBLE_DAGGER,
+    FAILED_MARK,
     LEGEND,
     MISSING,
     SECTION,
@@ -18,6 +19,7 @@ from toolwise.leaderboard._format import (
     best_models,
     counts_text,
     display_task,
+    failures,
     footnotes,
     interval_text,
     is_missing,
@@ -43,6 +45,8 @@ def _task_cell(board: Leaderboard, model: str, task: str, column: Column, bold: 
         value = bold(value)
     if cell["note"]:
         value += mark(DAGGER)
+    if column.metric in ("acc_no_tool", "acc_choice") and failures(board, model, task):
+        value += mark(FAILED_MARK)
     interval = interval_text(cell) if column.interval else ""
     return f"{value} {interval}" if interval else value
 
@@ -149,7 +153,7 @@ _LATEX_SPECIAL = {
     "—": "---",
     "½": r"$\frac{1}{2}$",
 }
-_LATEX_MARKS = {DAGGER: r"$^{\dagger}$", DOUBLE_DAGGER: r"$^{\ddagger}$", SECTION: r"$^{\S}$"}
+_LATEX_MARKS = {DAGGER: r"$^{\dagger}$", DOUBLE_DAGGER: r"$^{\ddagger}$", SECTION: r"$^{\S}$", FAILED_MARK: r"$^{\P}$"}
 
 
 def latex_escape(text: str) -> str:

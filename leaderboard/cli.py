@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from toolwise.leaderboard._board import Leaderboard, build_leaderboard
+from toolwise.leaderboard._board import DEFAULT_MAX_FAILED, Leaderboard, build_leaderboard
 from toolwise.leaderboard._errors import LeaderboardWarning, ResultsError
 from toolwise.leaderboard._plots import save_plots
 from toolwise.leaderboard._reading import find_results_files, load_runs
@@ -110,6 +110,13 @@ def leaderboard_command(
     n_boot: Annotated[int, typer.Option("--n-boot", min=0, help="Bootstrap replicates for intervals.")] = 2000,
     seed: Annotated[int, typer.Option(help="Bootstrap seed (intervals are reproducible).")] = 0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or warnings.")] = False,
+    max_failed: Annotated[
+        float,
+        typer.Option("--max-failed", min=0.0, max=1.0, help="Refuse runs in which a larger share of problems failed."),
+    ] = DEFAULT_MAX_FAILED,
+    allow_failed: Annotated[
+        bool, typer.Option("--allow-failed", help="Rank runs above --max-failed anyway (they stay marked).")
+    ] = False,
 ) -> None:
     """Build a leaderboard from lm-eval results: one row per model; per task the answer accuracy without and
     with tools, tool-use accuracy, tool rate and the ET/EN/HT/HN counts, with bootstrap 95% intervals.
@@ -134,6 +141,8 @@ def leaderboard_command(
                 models=models,
                 n_boot=n_boot,
                 seed=seed,
+                max_failed=max_failed,
+                allow_failed=allow_failed,
             )
     except ResultsError as err:
         errors.print(f"[bold red]error:[/] {err}", highlight=False, soft_wrap=True)

@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import random
+import time
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
@@ -106,6 +107,8 @@ class ConcurrentAPIBackend:
         retry_base_delay: float = 1.0,
         retry_max_delay: float = 60.0,
         timeout: float = 120.0,
+        unreachable_after_s: float = 30.0,
+        max_unanswered: int = 16,
         max_tokens: int | None = None,
         progress: bool = True,
         prices: str | None = None,
@@ -129,6 +132,13 @@ class ConcurrentAPIBackend:
         self.max_concurrency = int(max_concurrency)
         self.retry = RetryPolicy(int(max_retries), float(retry_base_delay), float(retry_max_delay))
         self.timeout = float(timeout)
+        if self.timeout <= 0:
+            raise ValueError(f"{self.name} backend: timeout must be positive (seconds), got {timeout}")
+        # A server that never answered: give up after this long. One that stopped: after this many in a row.
+        self.unreachable_after_s = float(unreachable_after_s)
+        self.max_unanswered = int(max_unanswered)
+        if self.max_unanswered < 1:
+            raise ValueError(f"{self.name} backend: max_unanswered must be at least 1, got {max_unanswered}")
         self.max_tokens = None if max_tokens is None else int(max_tokens)
         self.progress = bool(progress)
         self.http_client = http_client  # tests pass an httpx2.AsyncClient with a mock transport
@@ -147,6 +157,9 @@ class ConcurrentAPIBackend:
         self.stats = UsageStats()
         self._rng = random.Random()
         self._warned: set[str] = set()
+        self._reached = False  # has any request ever got an HTTP response?
+        self._first_attempt: float | None = None
+        self._unanswered = 0  # requests in a row that got no response at all
 
     # ---- what subclasses provide -------------------------------------------------------------
     def _new_client(self) -> Any:
@@ -239,6 +252,33 @@ class ConcurrentAPIBackend:
     def _error_turn(self, conv: Conversation, message: str) -> AssistantTurn:
         return AssistantTurn(content="", finish_reason="error", error=f"{self._label(conv)}: {message}")
 
+    def _note_response(self, answered: bool) -> None:
+        if answered:
+            self._reached, self._unanswered = True, 0
+        else:
+            self._unanswered += 1
+
+    def _check_reachable(self, failure: Failure, next_delay: float) -> None:
+        """Stop the run when the server cannot be reached at all, or has stopped answering.
+
+        Never reached: after ``unreachable_after_s`` of trying (a refused connection, a wrong port, a server that
+        never replies), not after every problem has used up its retries. Reached before: after ``max_unanswered``
+        requests in a row without any response (a hung server would otherwise cost the full timeout per turn).
+        """
+        where = self._effective_base_url()
+        if not self._reached and self._first_attempt is not None:
+            waited = time.monotonic() - self._first_attempt
+            if waited + next_delay > self.unreachable_after_s:
+                raise FatalBackendError(
+                    f"could not reach {where} ({failure.message}) in {waited:.0f} s: no request got a response; "
+                    "check that the server is running and base_url= is right"
+                )
+        elif self._unanswered >= self.max_unanswered:
+            raise FatalBackendError(
+                f"the server at {where} stopped answering: {self._unanswered} requests in a row got no response "
+                f"(last: {failure.message}); check the server, or raise timeout= / max_unanswered="
+            )
+
     def _unreadable(self, conv: Conversation, exc: Exception) -> AssistantTurn:
         text = str(exc)
         text = text if len(text) <= 300 else text[:300] + "..."
@@ -309,13 +349,17 @@ class ConcurrentAPIBackend:
             async with semaphore:
                 await gate.wait()
                 self.stats.requests += 1
+                if self._first_attempt is None:
+                    self._first_attempt = time.monotonic()
                 try:
                     response = await self._send(client, request)
                 except Exception as exc:
                     failure = self._classify(exc)
+                    self._note_response(failure is None or failure.status is not None)
                     if failure is None:  # not an API error (a body the SDK cannot decode): this request's alone
                         return self._unreadable(conv, exc)
                 else:
+                    self._note_response(True)
                     try:
                         return self._parse_response(conv, response)
                     except Exception as exc:  # a reply of an unexpected shape spoils its own conversation only
@@ -326,11 +370,14 @@ class ConcurrentAPIBackend:
             status = f"HTTP {failure.status}" if failure.status is not None else "no response"
             if failure.kind is FailureKind.PERMANENT:
                 return self._error_turn(conv, f"{self.provider} rejected the request ({status}): {failure.message}")
-            if attempt == attempts - 1:
+            last = attempt == attempts - 1
+            delay = 0.0 if last else self.retry.delay(attempt, failure.retry_after_s, self._rng)
+            if failure.status is None:
+                self._check_reachable(failure, delay)
+            if last:
                 return self._error_turn(
                     conv, f"gave up after {attempts} attempts; last error ({status}): {failure.message}"
                 )
-            delay = self.retry.delay(attempt, failure.retry_after_s, self._rng)
             if failure.status == 429 and failure.retry_after_s is not None:
                 gate.hold(delay)
             self.stats.retries += 1
