@@ -75,7 +75,7 @@ def test_results_are_json_serialisable_and_deterministic() -> None:
 @pytest.mark.parametrize(
     ("name", "arguments", "message"),
     [
-        ("solve_diffusion_1d", {**HEAT_ROD, "diffusivity": -0.5}, "greater than 0"),
+        ("solve_diffusion_1d", {**HEAT_ROD, "diffusivity": -0.5}, "greater than or equal to 0.000000001"),
         ("solve_diffusion_1d", {**HEAT_ROD, "initial_condition": "gaussian"}, "'constant' or 'step'"),
         ("solve_diffusion_1d", {**HEAT_ROD, "boundary": "robin"}, "'dirichlet', 'neumann' or 'periodic'"),
         ("solve_diffusion_1d", {**HEAT_ROD, "points": [25.0]}, "outside the domain"),
@@ -93,7 +93,7 @@ def test_results_are_json_serialisable_and_deterministic() -> None:
         ("solve_diffusion_2d", {**PLATE, "points": [[1.0]]}, "points"),
         ("solve_diffusion_2d", {**PLATE, "checker_size": None}, "needs checker_value and checker_size"),
         ("solve_diffusion_2d", {**PLATE, "initial_condition": "constant"}, "only apply to initial_condition"),
-        ("solve_fisher_kpp_1d", {**INVASION, "growth_rate": 0.0}, "greater than 0"),
+        ("solve_fisher_kpp_1d", {**INVASION, "growth_rate": 0.0}, "greater than or equal to 0.000000001"),
         ("solve_fisher_kpp_1d", {**INVASION, "initial_density": -5.0}, "greater than or equal to 0"),
         ("solve_fisher_kpp_1d", {**INVASION, "occupied_length": 150.0}, "less than the length"),
         ("solve_fisher_kpp_1d", {**INVASION, "points": [101.0]}, "outside the domain"),
@@ -133,5 +133,5 @@ def test_refined_solves_agree_with_the_tool() -> None:
     finer = solve_refined("solve_diffusion_1d", {**HEAT_ROD, "points": [9.0]})
     assert finer["grid_cells"] == 2 * base["grid_cells"]
     assert finer["points"][0]["value"] == pytest.approx(base["points"][0]["value"], rel=1e-4)
-    with pytest.raises(Exception, match="greater than 0"):
+    with pytest.raises(Exception, match="greater than or equal to 0.000000001"):
         solve_refined("solve_diffusion_1d", {**HEAT_ROD, "diffusivity": -1.0})

@@ -39,7 +39,7 @@ from toolwise.tools.pde._resolution import (
 SIGNIFICANT_DIGITS = 6
 MAX_POINTS = 20
 
-Positive = Annotated[float, Field(gt=0, le=1e9, allow_inf_nan=False)]
+Positive = Annotated[float, Field(ge=1e-9, le=1e9, allow_inf_nan=False)]  # 0 < tiny floats broke the grid maths
 Value = Annotated[float, Field(ge=-1e12, le=1e12, allow_inf_nan=False)]
 Coordinate = Annotated[float, Field(allow_inf_nan=False)]
 
