@@ -7,12 +7,17 @@ oracle/always/never); the loop keys (``max_turns``, ``max_tool_calls``,
 backend. The evaluator hands every generate request of every task to one
 ``generate_until`` call, so each turn is one batch across all conversations.
 Each request returns its transcript as JSON, which ``--log_samples`` keeps.
+
+Under ``accelerate launch --num_processes N -m lm_eval --model toolwise ...`` (or torchrun) each process
+is one data-parallel rank: lm-eval hands it every N-th document and gathers the samples and metrics on
+rank 0 through the primitives below; a local engine gets this rank's device.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +56,11 @@ class ToolAgentLM(LM):
     ) -> None:
         super().__init__()
         install_user_error_hook()
+        self._state = _distributed_state()
+        if self._state is not None:
+            self._rank, self._world_size = self._state.process_index, self._state.num_processes
+            self._device = self._state.device
+            device = device or str(self._state.device)  # rank k on a GPU machine uses cuda:k
         if backend in _ENGINE_BACKENDS:
             backend_kwargs.update(
                 {k: v for k, v in {"batch_size": batch_size, "device": device}.items() if v is not None}
@@ -73,6 +83,27 @@ class ToolAgentLM(LM):
             self.backend = make_backend(backend, **backend_kwargs)
         except (ValueError, TypeError, FileNotFoundError) as exc:
             raise UsageError(f"--model_args: {exc}") from None
+
+    # Data-parallel primitives (lm-eval's evaluator calls them only when world_size > 1) --------------------
+    def all_gather(self, tensor: Any) -> Any:
+        if self._state is None:
+            return tensor
+        from accelerate.utils import gather
+
+        return gather(tensor)
+
+    def gather_object(self, obj: Any, dst: int = 0) -> list[Any] | None:
+        if self._state is None:
+            return [obj]
+        import torch.distributed as dist
+
+        gathered: list[Any] | None = [None] * self._world_size if self._rank == dst else None
+        dist.gather_object(obj, gathered, dst=dst)
+        return gathered
+
+    def barrier(self) -> None:
+        if self._state is not None:
+            self._state.wait_for_everyone()
 
     @property
     def tokenizer_name(self) -> str:
@@ -160,3 +191,14 @@ def _whole_number(name: str, value: Any) -> int:
     if number < 1:
         raise ValueError(f"{name} must be at least 1, got {number}")
     return number
+
+
+def _distributed_state() -> Any:
+    """accelerate's process state when this process is one of several (``accelerate launch``, torchrun),
+    else None; torch is imported only then, so a single-process run starts without it."""
+    if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
+        return None
+    from accelerate import PartialState
+
+    state = PartialState()  # joins the process group: gloo on CPUs, nccl on GPUs
+    return state if state.num_processes > 1 else None

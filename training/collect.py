@@ -5,13 +5,12 @@ is kept only if the conversation ended with an answer, used a tool, hit no
 tool error and scored at least ``min_score``; every other one is dropped and
 counted by reason. The tool-free solution (the WKD target) is the dataset's
 own ``solution`` or the teacher's rewrite of its trajectory; either must
-reach the key, and a rewrite must not mention tools.
+reach the key and must not mention tools (``bench.solutions.mentions_tools``).
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +20,7 @@ from toolwise.bench.loop import LoopLimits
 from toolwise.bench.problem import Problem
 from toolwise.bench.prompts import ANSWER_FORMAT
 from toolwise.bench.scoring import score_answer
+from toolwise.bench.solutions import mentions_tools
 from toolwise.bench.transcript import Transcript
 from toolwise.training.config import CollectConfig
 from toolwise.training.sampling import sample_transcripts, sampling_options, seed_everything
@@ -31,7 +31,6 @@ REWRITE_INSTRUCTION = (
     "a student could follow: set up the problem, state the quantities that were computed as facts, and reason from "
     "them to the answer. Never mention tools, functions, calls, simulations, code or programs. "
 )
-_MENTIONS_TOOLS = re.compile(r"\b(tools?|function calls?|tool calls?|called the|simulat\w*)\b", re.I)
 
 
 @dataclass
@@ -88,7 +87,7 @@ def render_trajectory(problem: Problem, transcript: Transcript) -> str:
 def rewrite_failure(problem: Problem, text: str, config: CollectConfig) -> str | None:
     if not text.strip():
         return "rewrite_empty"
-    if any(name in text for name in problem.tools) or _MENTIONS_TOOLS.search(text):
+    if mentions_tools(text, problem.tools):
         return "rewrite_mentions_tools"
     if solution_scores(problem, text) < config.min_score:
         return "rewrite_wrong_answer"
@@ -165,6 +164,9 @@ def collect(problems: list[Problem], teacher: Backend, config: CollectConfig, pr
 def _dataset_solution_failure(problem: Problem, config: CollectConfig) -> str | None:
     if not problem.solution.strip():
         return "no_dataset_solution"
+    if mentions_tools(problem.solution, problem.tools):
+        # A WKD target teaches knowledge, never a pretend tool run: the same rule as for teacher rewrites.
+        return "dataset_solution_mentions_tools"
     if solution_scores(problem, problem.solution) < config.min_score:
         return "dataset_solution_wrong"
     return None

@@ -142,6 +142,20 @@ class TUAConfig(SFTStageConfig):
         "it. 1.0 = balanced (the paper's Eq. 5); None = no balancing.",
         1.0,
     )
+    max_replication: float = _help(
+        "Cap on how many times the smaller class is replicated by balancing, so that a handful of questions cannot "
+        "swamp the mix (a class of 2 is not copied 11 times). Eq. 5 holds while the classes differ by less.",
+        4.0,
+    )
+    min_class_questions: int = _help(
+        "The stage summary warns when the easy or the hard class has fewer questions than this.", 10
+    )
+    direct_form: Literal["lead", "answer_call", "plain"] = _help(
+        "How an easy question's direct answer looks in the tool-offering prompt: 'lead' (a fixed sentence, "
+        "'I can answer this directly.', before the solution), 'answer_call' (a call of the answer_question "
+        "pseudo-tool with the solution; evaluate with answer_tool=true) or 'plain' (the bare solution).",
+        "lead",
+    )
     hard_final_answer: Literal["solution", "teacher"] = _help(
         "The last message of a hard question's tool transcript: the worked solution (restates the tool's numbers "
         "and reasons to the answer) or the teacher's own final message (as recorded; the oracle's is a bare "

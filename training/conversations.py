@@ -6,8 +6,10 @@ is trained on the prompts it will be tested with:
 
 - ``no_tool``: the paper's P_n prompt -> the tool-free worked solution (WKD,
   and the no-tool share of TUA);
-- ``direct``: the P_i prompt with the tools offered -> the same solution
-  without a call (TUA, easy questions);
+- ``direct``: the P_i prompt with the tools offered -> the solution in a form
+  of its own, so that "answer directly" is a decision the model can learn
+  rather than the plain text every other example ends with (TUA, easy
+  questions; see ``DirectForm``);
 - ``tool``: the P_i prompt with the tools offered -> the teacher's tool calls,
   the tool results and its final answer (TUA, hard questions).
 
@@ -18,14 +20,23 @@ from __future__ import annotations
 
 import copy
 import hashlib
-from typing import Any
+from typing import Any, Literal
 
+from toolwise.bench.answer_tool import ANSWER_TOOL_NAME, answer_tool_schema
 from toolwise.bench.loop import tool_schemas
 from toolwise.bench.problem import Problem
 from toolwise.bench.prompts import opening_messages
 from toolwise.bench.transcript import Transcript
 
 Example = dict[str, Any]
+
+# How an easy question's direct answer looks in the tool-offering prompt:
+# - "lead": a fixed sentence (``DIRECT_LEAD``) before the worked solution;
+# - "answer_call": a call of the pseudo-tool ``answer_question`` carrying the solution (the paper's code), which
+#   the harness reads as a direct answer when the model is evaluated with ``answer_tool=true``;
+# - "plain": the bare solution, as in the no-tool examples (kept for comparison).
+DirectForm = Literal["lead", "answer_call", "plain"]
+DIRECT_LEAD = "I can answer this directly."
 
 
 def no_tool_example(problem: Problem, solution: str, kind: str = "no_tool") -> Example:
@@ -34,13 +45,38 @@ def no_tool_example(problem: Problem, solution: str, kind: str = "no_tool") -> E
     return _example(problem, kind, "no_tool", messages, None)
 
 
-def direct_choice_example(problem: Problem, solution: str) -> Example:
-    """(P_i with tools, question) -> a direct answer: the easy-question target of TUA."""
-    messages = [*opening_messages(problem, "choice"), {"role": "assistant", "content": solution}]
-    return _example(problem, "direct", "choice", messages, tool_schemas(problem))
+def direct_choice_example(problem: Problem, solution: str, form: DirectForm = "lead") -> Example:
+    """(P_i with tools, question) -> a direct answer in ``form``: the easy-question target of TUA."""
+    tools = choice_tools(problem, form)
+    if form == "answer_call":
+        call = {
+            "id": "call_answer",
+            "type": "function",
+            "function": {"name": ANSWER_TOOL_NAME, "arguments": {"answer": solution}},
+        }
+        reply: dict[str, Any] = {"role": "assistant", "content": "", "tool_calls": [call]}
+    elif form == "lead":
+        reply = {"role": "assistant", "content": f"{DIRECT_LEAD} {solution}"}
+    elif form == "plain":
+        reply = {"role": "assistant", "content": solution}
+    else:
+        raise ValueError(f"unknown direct-answer form {form!r}; use lead, answer_call or plain")
+    messages = [*opening_messages(problem, "choice"), reply]
+    return _example(problem, "direct", "choice", messages, tools)
 
 
-def tool_transcript_example(problem: Problem, transcript: Transcript, final_answer: str | None = None) -> Example:
+def choice_tools(problem: Problem, form: DirectForm) -> list[dict[str, Any]]:
+    """The tools a choice-mode example offers: the problem's, plus the answer tool when answers are calls.
+
+    This is what the loop offers at evaluation with ``answer_tool=true`` (same schema, same place).
+    """
+    tools = tool_schemas(problem)
+    return [*tools, answer_tool_schema()] if form == "answer_call" else tools
+
+
+def tool_transcript_example(
+    problem: Problem, transcript: Transcript, final_answer: str | None = None, form: DirectForm = "lead"
+) -> Example:
     """(P_i with tools, question) -> the teacher's calls, their results and an answer: the hard-question target.
 
     The teacher ran in ``forced`` mode; its opening messages are replaced by
@@ -57,7 +93,7 @@ def tool_transcript_example(problem: Problem, transcript: Transcript, final_answ
             raise ValueError(f"transcript of {problem.id} does not end with an answer")
         turns[-1] = {"role": "assistant", "content": final_answer}
     messages = [*opening_messages(problem, "choice"), *turns]
-    return _example(problem, "tool", "choice", messages, tool_schemas(problem))
+    return _example(problem, "tool", "choice", messages, choice_tools(problem, form))
 
 
 def one_call_per_turn(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:

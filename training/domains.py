@@ -44,20 +44,55 @@ class TaskInfo:
         return read_jsonl(self.test_file) if self.test_file and self.test_file.exists() else []
 
 
-def find_task(name: str, root: str | Path | None = None) -> TaskInfo:
-    """The task called ``name`` among the toolwise task YAML files (``metadata.domain`` names its domain)."""
-    folder = Path(root or tasks_dir())
-    for path in sorted(folder.rglob("*.yaml")):
+def _task_yamls(root: str | Path | None = None) -> list[tuple[Path, dict[str, Any]]]:
+    """Every toolwise task YAML (path, contents), with the ``tag`` of an included template filled in."""
+    out = []
+    for path in sorted(Path(root or tasks_dir()).rglob("*.yaml")):
         try:
             data = yaml.load(path.read_text(encoding="utf-8"), Loader=_TaskYamlLoader) or {}
         except yaml.YAMLError:
             continue
-        if not isinstance(data, dict) or data.get("task") != name:
+        if not isinstance(data, dict) or not data.get("task"):
+            continue
+        if "tag" not in data and data.get("include"):
+            included = (path.parent / data["include"]).resolve()
+            if included.exists():
+                template = yaml.load(included.read_text(encoding="utf-8"), Loader=_TaskYamlLoader) or {}
+                data = {"tag": template.get("tag"), **data}
+        out.append((path, data))
+    return out
+
+
+def find_task(name: str, root: str | Path | None = None) -> TaskInfo:
+    """The task called ``name`` among the toolwise task YAML files (``metadata.domain`` names its domain)."""
+    for path, data in _task_yamls(root):
+        if data.get("task") != name:
             continue
         metadata = data.get("metadata") or {}
         domain = metadata.get("domain") or path.parent.name
         return TaskInfo(name, domain, list(metadata.get("tool_modules") or []), _test_file(data, path))
-    raise ValueError(f"no toolwise task named '{name}' under {folder}")
+    raise ValueError(f"no toolwise task named '{name}' under {Path(root or tasks_dir())}")
+
+
+def expand_tasks(spec: str, root: str | Path | None = None) -> list[str]:
+    """Task names from ``climate_tool,pde_tool`` or a group (a tag such as ``scitool``), in the order given."""
+    yamls = _task_yamls(root)
+    names: list[str] = []
+    for item in (part.strip() for part in spec.split(",")):
+        if not item:
+            continue
+        if any(data["task"] == item for _, data in yamls):
+            found = [item]
+        else:
+            found = [data["task"] for _, data in yamls if item in _as_list(data.get("tag"))]
+            if not found:
+                raise ValueError(f"no toolwise task or group named '{item}'")
+        names.extend(n for n in found if n not in names)
+    return names
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value] if value else []
 
 
 def _test_file(data: dict[str, Any], yaml_path: Path) -> Path | None:
@@ -101,9 +136,24 @@ def drop_test_duplicates(problems: list[Problem], test_problems: list[Problem]) 
 
 def load_training_problems(
     task_name: str, n: int, seed: int, train_file: str | None = None
-) -> tuple[list[Problem], dict[str, int]]:
-    """The training problems of a run and counts for the summary (generated, test duplicates dropped)."""
-    task = find_task(task_name) if task_name else None
+) -> tuple[list[Problem], dict[str, Any]]:
+    """The training problems of a run and counts for the summary (generated, test duplicates dropped).
+
+    ``task_name`` may name several tasks (``climate_tool,pde_tool``) or a group (``scitool``): each task gives
+    ``n`` problems of its own training split, in its own prompts and tools, and the sets are concatenated.
+    """
+    names = expand_tasks(task_name) if task_name and not train_file else []
+    if len(names) > 1:
+        problems: list[Problem] = []
+        per_task: dict[str, Any] = {}
+        for name in names:
+            task_problems, per_task[name] = load_training_problems(name, n, seed)
+            problems.extend(task_problems)
+        totals = {
+            key: sum(c[key] for c in per_task.values()) for key in ("generated", "test_duplicates_dropped", "kept")
+        }
+        return problems, {**totals, "per_task": per_task}
+    task = find_task(names[0] if names else task_name) if task_name else None
     if train_file:
         problems = read_jsonl(train_file)[:n] if n else read_jsonl(train_file)
     elif task is not None:

@@ -303,6 +303,10 @@ class Pipeline:
         if _is_main_process():
             save_dataset(examples, folder, "sft")
         sft = run_sft(ModelSource(str(self.wkd_dir)), examples, cfg, self.final_dir)
+        if _is_main_process():
+            # What evaluation must offer this model: read by backend=...,answer_tool=auto (the default).
+            marker = {"answer_tool": cfg.direct_form == "answer_call", "direct_form": cfg.direct_form}
+            (self.final_dir / "toolwise.json").write_text(json.dumps(marker, indent=1) + "\n")
         accuracy = [d.accuracy for d in split]
         return {
             "direct_accuracy_of_wkd_model": round(sum(accuracy) / len(accuracy), 4) if accuracy else None,

@@ -10,6 +10,7 @@ WKD no-tool examples are mixed in (Eq. 6).
 
 from __future__ import annotations
 
+import logging
 import random
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,8 @@ from toolwise.training.conversations import (
     tool_transcript_example,
 )
 from toolwise.training.sampling import sample_transcripts, sampling_options, scores, seed_everything
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -88,17 +91,29 @@ def _copy(example: Example, index: int) -> Example:
 
 
 def balance(
-    easy: list[Example], hard: list[Example], ratio: float | None, seed: int
+    easy: list[Example],
+    hard: list[Example],
+    ratio: float | None,
+    seed: int,
+    max_replication: float = float("inf"),
 ) -> tuple[list[Example], list[Example]]:
-    """Replicate the smaller class so that len(easy) / len(hard) is ``ratio`` (to the nearest example)."""
+    """Replicate the smaller class so that len(easy) / len(hard) is ``ratio`` (to the nearest example).
+
+    The smaller class grows to at most ``max_replication`` times its size: a class of two questions copied
+    eleven times teaches the prior, not the decision.
+    """
     if ratio is None or not easy or not hard:
         return list(easy), list(hard)
-    if ratio <= 0:
-        raise ValueError("easy_hard_ratio must be positive")
+    if ratio <= 0 or max_replication < 1:
+        raise ValueError("easy_hard_ratio must be positive and max_replication at least 1")
     rng = random.Random(seed)
+
+    def capped(target: float, size: int) -> int:
+        return round(min(target, max_replication * size))
+
     if len(easy) < ratio * len(hard):
-        return replicate(easy, round(ratio * len(hard)), rng), list(hard)
-    return list(easy), replicate(hard, round(len(easy) / ratio), rng)
+        return replicate(easy, capped(ratio * len(hard), len(easy)), rng), list(hard)
+    return list(easy), replicate(hard, capped(len(easy) / ratio, len(hard)), rng)
 
 
 def tua_examples(
@@ -110,21 +125,30 @@ def tua_examples(
     for record in records:
         problem = problems[record["problem_id"]]
         if by_id[problem.id].easy:
-            easy.append(direct_choice_example(problem, record["solution"]))
+            easy.append(direct_choice_example(problem, record["solution"], config.direct_form))
         else:
             final = record["solution"] if config.hard_final_answer == "solution" else None
-            hard.append(tool_transcript_example(problem, record_transcript(record), final))
+            hard.append(tool_transcript_example(problem, record_transcript(record), final, config.direct_form))
         if config.mix_no_tool:
             no_tool.append(no_tool_example(problem, record["solution"]))
-    balanced_easy, balanced_hard = balance(easy, hard, config.easy_hard_ratio, config.seed)
+    balanced_easy, balanced_hard = balance(easy, hard, config.easy_hard_ratio, config.seed, config.max_replication)
     mix = balanced_easy + balanced_hard + no_tool
     random.Random(config.seed).shuffle(mix)
-    counts = {
+    counts: dict[str, Any] = {
         "easy": len(easy),
         "hard": len(hard),
         "easy_after_balance": len(balanced_easy),
         "hard_after_balance": len(balanced_hard),
         "no_tool": len(no_tool),
         "total": len(mix),
+        "direct_form": config.direct_form,
     }
+    sizes = {"easy": len(easy), "hard": len(hard)}
+    small = [f"{size} {name}" for name, size in sizes.items() if size < config.min_class_questions]
+    if small:
+        counts["warning"] = (
+            f"only {' and '.join(small)} question(s), under {config.min_class_questions}: "
+            "the easy/hard decision has too few examples to be learned"
+        )
+        log.warning("TUA: %s", counts["warning"])
     return mix, counts

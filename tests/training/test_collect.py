@@ -70,6 +70,15 @@ def test_wrong_answers_tool_errors_and_bad_solutions_are_dropped() -> None:
     assert [r["problem_id"] for r in result.records] == [problems[3].id]
 
 
+def test_dataset_solutions_that_narrate_a_tool_run_are_dropped_too() -> None:
+    problems = train_problems(3)
+    problems[0].solution = f"Calling toy_multiply gives {problems[0].solution}"
+    problems[1].solution = f"Simulating it: {problems[1].solution}"
+    result = collect(problems, OracleBackend(), CollectConfig(), progress=False)
+    assert result.counts()["dropped_by_reason"] == {"dataset_solution_mentions_tools": 2}
+    assert [r["problem_id"] for r in result.records] == [problems[2].id]
+
+
 def test_teacher_rewrites_are_checked_for_the_answer_and_for_tool_talk() -> None:
     problems = train_problems(3)
     texts = {

@@ -8,7 +8,7 @@ import pytest
 from train_helpers import train_problems
 
 from toolwise.bench.problem import write_jsonl
-from toolwise.training.domains import drop_test_duplicates, find_task, load_training_problems
+from toolwise.training.domains import drop_test_duplicates, expand_tasks, find_task, load_training_problems
 
 
 def test_pde_task_is_found_from_its_yaml() -> None:
@@ -53,3 +53,22 @@ def test_test_duplicates_are_dropped_and_counted(tmp_path: Path) -> None:
     write_jsonl(train, path)
     problems, counts = load_training_problems("", n=3, seed=0, train_file=str(path))
     assert [p.id for p in problems] == [p.id for p in train[:3]] and counts["kept"] == 3
+
+
+def test_several_tasks_and_groups_expand_in_order() -> None:
+    assert expand_tasks("climate_tool, pde_tool") == ["climate_tool", "pde_tool"]
+    everything = expand_tasks("scitool")
+    assert {"climate_tool", "pde_tool", "mujoco_tool", "math_tool"} <= set(everything)
+    assert expand_tasks("pde_tool,scitool")[0] == "pde_tool" and len(expand_tasks("pde_tool,scitool")) == len(
+        everything
+    )
+    with pytest.raises(ValueError, match="no toolwise task or group named 'nope'"):
+        expand_tasks("pde_tool,nope")
+
+
+def test_a_multi_task_training_set_keeps_each_task_in_its_own_prompts_and_tools() -> None:
+    problems, counts = load_training_problems("climate_tool,pde_tool", 3, seed=1)
+    assert [p.domain for p in problems] == ["climate"] * 3 + ["pde"] * 3
+    assert counts["kept"] == 6 and set(counts["per_task"]) == {"climate_tool", "pde_tool"}
+    assert all(t.startswith("climate_") for t in problems[0].tools)
+    assert all(t.startswith("solve_") for t in problems[-1].tools)
