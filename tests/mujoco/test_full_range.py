@@ -152,3 +152,79 @@ def test_a_slow_push_gets_a_finer_step_than_the_default() -> None:
 def test_tool_error_is_a_tool_error() -> None:
     with pytest.raises(ToolError):
         simulate_sliding_box(0.0, 1.5, 0.2, 1.0, 2.0, 1.0)
+
+
+PENDULUM, DOUBLE = "simulate_pendulum", "simulate_double_pendulum"
+pendulum_arguments = st.fixed_dictionaries(
+    {
+        "length_m": schema_floats(PENDULUM, "length_m"),
+        "bob_mass_kg": schema_floats(PENDULUM, "bob_mass_kg"),
+        "initial_angle_deg": schema_floats(PENDULUM, "initial_angle_deg"),
+        "duration_s": schema_floats(PENDULUM, "duration_s"),
+        "initial_angular_velocity_deg_per_s": schema_floats(PENDULUM, "initial_angular_velocity_deg_per_s"),
+        "gravity_m_per_s2": schema_floats(PENDULUM, "gravity_m_per_s2"),
+    }
+)
+double_arguments = st.fixed_dictionaries(
+    {
+        name: schema_floats(DOUBLE, name)
+        for name in (
+            "upper_length_m",
+            "lower_length_m",
+            "upper_mass_kg",
+            "lower_mass_kg",
+            "upper_initial_angle_deg",
+            "lower_initial_angle_deg",
+            "duration_s",
+            "upper_initial_angular_velocity_deg_per_s",
+            "lower_initial_angular_velocity_deg_per_s",
+            "gravity_m_per_s2",
+        )
+    }
+)
+
+
+def energy_scale(out: dict, masses: float, lengths: float, g: float) -> float:
+    """The energy the swing can exchange: its starting energy or m g L, whichever is larger."""
+    return max(out["samples"]["mechanical_energy_J"][0], masses * g * lengths)
+
+
+def check_energy_is_conserved(tool: str, args: dict, masses: float, lengths: float) -> None:
+    outcome = get_tool(tool).call(args)
+    if not outcome.ok:  # only a run too fast for the step budget may be refused, and it says how to fix it
+        assert "shorten duration_s" in outcome.error
+        return
+    out = outcome.value
+    energy = out["samples"]["mechanical_energy_J"]
+    scale = energy_scale(out, masses, lengths, args["gravity_m_per_s2"])
+    assert max(abs(e - energy[0]) for e in energy) <= 1e-4 * scale
+    assert out["timestep_s"] <= 1e-3
+
+
+@FAST
+@given(pendulum_arguments)
+def test_a_frictionless_pendulum_conserves_energy_over_its_whole_range(args: dict) -> None:
+    check_energy_is_conserved(PENDULUM, args, args["bob_mass_kg"], args["length_m"])
+
+
+@FAST
+@given(double_arguments)
+def test_a_frictionless_double_pendulum_conserves_energy_over_its_whole_range(args: dict) -> None:
+    masses = args["upper_mass_kg"] + args["lower_mass_kg"]
+    check_energy_is_conserved(DOUBLE, args, masses, args["upper_length_m"] + args["lower_length_m"])
+
+
+@pytest.mark.slow
+@THOROUGH
+@given(pendulum_arguments, double_arguments)
+def test_both_pendulums_conserve_energy_on_many_draws(single: dict, double: dict) -> None:
+    check_energy_is_conserved(PENDULUM, single, single["bob_mass_kg"], single["length_m"])
+    masses = double["upper_mass_kg"] + double["lower_mass_kg"]
+    check_energy_is_conserved(DOUBLE, double, masses, double["upper_length_m"] + double["lower_length_m"])
+
+
+def test_a_short_fast_pendulum_gets_a_finer_step_and_keeps_its_energy() -> None:
+    out = get_tool(PENDULUM).fn(0.01, 1.0, 170.0, 2.0, 3000.0, gravity_m_per_s2=50.0)
+    assert out["timestep_s"] < 1e-3
+    energy = out["samples"]["mechanical_energy_J"]
+    assert max(energy) - min(energy) < 1e-5 * energy[0]

@@ -9,11 +9,12 @@ with potential zero when every bob hangs at its lowest point.
 from __future__ import annotations
 
 import math
+from typing import Annotated
 
 import mujoco
 import numpy as np
 
-from toolwise.tools import tool
+from toolwise.tools import ToolError, tool
 from toolwise.tools.mujoco import _sim
 from toolwise.tools.mujoco._params import (
     AngleDeg,
@@ -21,18 +22,51 @@ from toolwise.tools.mujoco._params import (
     Damping,
     Duration,
     Gravity,
-    Length,
     Mass,
     SampleCount,
     Timestep,
+    bounded,
 )
 
 PENDULUM_TIMESTEP_S = 0.001  # RK4: smooth dynamics, no contacts
+# RK4 turning each rod by at most 1/50 rad per step keeps energy within 1e-4 over a whipping 30 s run: the step is refined per
+# call from the fastest rotation the arguments allow (a short rod or a hard spin), never coarsened
+STEPS_PER_RADIAN = 50
+
+RodLength = Annotated[float, bounded(0.01, 100.0)]
+
+
+def swing_timestep(requested_s: float, fastest_rad_per_s: float, duration_s: float) -> float:
+    """The requested step, refined so no rod turns more than 1/STEPS_PER_RADIAN rad in one step."""
+    step = min(requested_s, 1.0 / (STEPS_PER_RADIAN * fastest_rad_per_s))
+    if duration_s / step > _sim.MAX_STEPS:
+        longest = _sim.MAX_STEPS * step
+        raise ToolError(
+            f"these rods can turn at up to {fastest_rad_per_s:.4g} rad/s, which needs steps of {step:.3g} s; "
+            f"{duration_s:g} s is more than the {_sim.MAX_STEPS}-step limit: shorten duration_s to at most "
+            f"{longest:.3g} s"
+        )
+    return step
+
+
+def _double_pendulum_fastest_rate(
+    l1: float, l2: float, m1: float, m2: float, w1: float, w2: float, th1: float, th2: float, g: float
+) -> float:
+    """A bound on either rod's angular speed: kinetic energy never exceeds the initial mechanical energy."""
+    kinetic = 0.5 * m1 * (l1 * w1) ** 2 + 0.5 * m2 * (
+        (l1 * w1) ** 2 + (l2 * w2) ** 2 + 2 * l1 * l2 * w1 * w2 * math.cos(th1 - th2)
+    )
+    energy = kinetic + (m1 + m2) * g * l1 * (1 - math.cos(th1)) + m2 * g * l2 * (1 - math.cos(th2))
+    upper = math.sqrt(2 * energy / m1) / l1  # the upper bob's speed is bounded by the whole energy
+    lower = (math.sqrt(2 * energy / m2) + l1 * upper) / l2
+    # small swings oscillate at the normal-mode rates, the fastest about sqrt(g (m1 + m2) / (m1 l1)) + g / l2
+    modes = math.sqrt(g * (m1 + m2) / (m1 * l1) + g / l2)
+    return max(upper, lower, modes)
 
 
 def _point_mass(mass: float, length: float) -> str:
     # the bob is a point mass at the rod's end; a tiny rotational inertia keeps the body valid in MuJoCo
-    tiny = 1e-8 * mass * length * length
+    tiny = 1e-8 * mass * max(length, 1.0) ** 2  # above MuJoCo's 1e-15 floor for a 1 g bob on a 1 cm rod
     return f'<inertial pos="0 0 {-length:.17g}" mass="{mass:.17g}" diaginertia="{tiny:.17g} {tiny:.17g} {tiny:.17g}"/>'
 
 
@@ -45,7 +79,7 @@ def _crossings(time_s: np.ndarray, angle_deg: np.ndarray) -> tuple[np.ndarray, f
 
 @tool
 def simulate_pendulum(
-    length_m: Length,
+    length_m: RodLength,
     bob_mass_kg: Mass,
     initial_angle_deg: AngleDeg,
     duration_s: Duration,
@@ -71,7 +105,7 @@ def simulate_pendulum(
             the bob toward +x).
         pivot_damping_n_m_s_per_rad: viscous damping at the pivot: torque = -damping * angular velocity.
         gravity_m_per_s2: magnitude of gravitational acceleration in m/s^2.
-        timestep_s: integration step in seconds (RK4); smaller is more accurate and slower.
+        timestep_s: largest integration step in seconds (RK4); the tool refines it for fast rotations.
         n_samples: number of evenly spaced trajectory samples to return, including t = 0 and the end.
     """
     xml = f"""
@@ -88,7 +122,9 @@ def simulate_pendulum(
     data = mujoco.MjData(model)
     data.qpos[0] = math.radians(initial_angle_deg)
     data.qvel[0] = math.radians(initial_angular_velocity_deg_per_s)
-    result = _sim.run(model, data, duration_s, timestep_s)
+    # energy bounds the speed: omega^2 <= omega0^2 + 4 g / L (from the lowest to the highest point)
+    fastest = math.sqrt(data.qvel[0] ** 2 + 4 * gravity_m_per_s2 / length_m)
+    result = _sim.run(model, data, duration_s, swing_timestep(timestep_s, fastest, duration_s))
 
     theta, omega = result.qpos[:, 0], result.qvel[:, 0]
     energy = 0.5 * bob_mass_kg * (length_m * omega) ** 2 + bob_mass_kg * gravity_m_per_s2 * length_m * (
@@ -113,8 +149,8 @@ def simulate_pendulum(
 
 @tool
 def simulate_double_pendulum(
-    upper_length_m: Length,
-    lower_length_m: Length,
+    upper_length_m: RodLength,
+    lower_length_m: RodLength,
     upper_mass_kg: Mass,
     lower_mass_kg: Mass,
     upper_initial_angle_deg: AngleDeg,
@@ -149,7 +185,7 @@ def simulate_double_pendulum(
             per second.
         joint_damping_n_m_s_per_rad: viscous damping at each joint: torque = -damping * relative angular velocity.
         gravity_m_per_s2: magnitude of gravitational acceleration in m/s^2.
-        timestep_s: integration step in seconds (RK4); smaller is more accurate and slower.
+        timestep_s: largest integration step in seconds (RK4); the tool refines it for fast rotations.
         n_samples: number of evenly spaced trajectory samples to return, including t = 0 and the end.
     """
     damping = f"{joint_damping_n_m_s_per_rad:.17g}"
@@ -175,7 +211,18 @@ def simulate_double_pendulum(
     w_upper0 = math.radians(upper_initial_angular_velocity_deg_per_s)
     w_lower0 = math.radians(lower_initial_angular_velocity_deg_per_s)
     data.qvel[:] = (w_upper0, w_lower0 - w_upper0)
-    result = _sim.run(model, data, duration_s, timestep_s)
+    fastest = _double_pendulum_fastest_rate(
+        upper_length_m,
+        lower_length_m,
+        upper_mass_kg,
+        lower_mass_kg,
+        w_upper0,
+        w_lower0,
+        upper0,
+        lower0,
+        gravity_m_per_s2,
+    )
+    result = _sim.run(model, data, duration_s, swing_timestep(timestep_s, fastest, duration_s))
 
     th1 = result.qpos[:, 0]
     th2 = result.qpos[:, 0] + result.qpos[:, 1]
