@@ -29,6 +29,7 @@ from toolwise.bench.backends import make_backend
 from toolwise.bench.errors import UsageError, install_user_error_hook, warn_about_failures
 from toolwise.bench.loop import LoopLimits, Request, import_tool_modules, run_conversations
 from toolwise.bench.problem import Problem, problem_from_doc
+from toolwise.bench.progress import ProblemProgress
 from toolwise.bench.transcript import MODES
 
 log = logging.getLogger(__name__)
@@ -118,9 +119,18 @@ class ToolAgentLM(LM):
 
     def generate_until(self, requests: list[Instance], disable_tqdm: bool = False) -> list[str]:
         loop_requests = [self._to_request(r) for r in requests]
-        transcripts = run_conversations(
-            loop_requests, self.backend, self.limits, progress=self.progress and not disable_tqdm
+        # One bar for the run, counting problems (both modes done), drawn only on a terminal.
+        bar = ProblemProgress(
+            [(r.task_name, r.doc_id) for r in requests],
+            desc=f"toolwise[{self.backend_name}]",
+            enabled=None if self.progress and not disable_tqdm else False,
         )
+        try:
+            transcripts = run_conversations(
+                loop_requests, self.backend, self.limits, progress=False, on_finish=bar.finished
+            )
+        finally:
+            bar.close()
         warn_about_failures(requests, transcripts, self.backend_name)
         return [t.to_json() for t in transcripts]
 
@@ -198,7 +208,12 @@ def _distributed_state() -> Any:
     else None; torch is imported only then, so a single-process run starts without it."""
     if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
         return None
+    import torch
     from accelerate import PartialState
 
-    state = PartialState()  # joins the process group: gloo on CPUs, nccl on GPUs
-    return state if state.num_processes > 1 else None
+    # Joins the process group: nccl on GPUs; on a CPU-only machine accelerate needs cpu=True to pick gloo.
+    state = PartialState(cpu=not torch.cuda.is_available())
+    if state.num_processes <= 1:
+        return None
+    log.info("toolwise: data-parallel rank %d of %d on %s", state.process_index, state.num_processes, state.device)
+    return state

@@ -13,7 +13,7 @@ import importlib.util
 import json
 import logging
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -308,10 +308,19 @@ def run_conversations(
     backend: Backend,
     limits: LoopLimits | None = None,
     progress: bool = True,
+    on_finish: Callable[[int, Transcript], None] | None = None,
 ) -> list[Transcript]:
-    """Run every request to its end and return one transcript each, in order."""
+    """Run every request to its end and return one transcript each, in order.
+
+    ``on_finish(i, transcript)`` is called once when request ``i`` ends (e.g. a progress display).
+    """
     limits = limits or LoopLimits()
     states = [_start(r, limits) for r in requests]
+    index_of = {id(s): i for i, s in enumerate(states)}
+    finished = on_finish or (lambda index, transcript: None)
+    for index, state in enumerate(states):
+        if state.done:  # it could not start
+            finished(index, state.transcript)
     bar = tqdm(total=len(states), desc=f"toolwise[{backend.name}]", unit="conv", disable=not progress)
     turn = 0
     while True:
@@ -329,6 +338,7 @@ def run_conversations(
                 _safely(state, state.close_turn)
             if state.done:
                 bar.update(1)
+                finished(index_of[id(state)], state.transcript)
     bar.close()
     return [s.transcript for s in states]
 
