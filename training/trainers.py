@@ -11,6 +11,7 @@ config, and (LoRA) the adapter merged into the weights, so they load with
 from __future__ import annotations
 
 import logging
+import math
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -48,12 +49,22 @@ class TrainResult:
     n_assistant_tokens: int = 0
     masking: str = ""
     losses: list[float] = field(default_factory=list)
+    loss_epochs: list[float] = field(default_factory=list)  # the epoch each logged loss belongs to
     steps: int = 0
     metrics: dict[str, float] = field(default_factory=dict)
 
+    def epoch_mean_losses(self) -> tuple[float | None, float | None]:
+        """Mean logged loss of the first and of the last epoch (one mini-batch is too noisy to compare)."""
+        if not self.losses:
+            return None, None
+        epochs = self.loss_epochs if len(self.loss_epochs) == len(self.losses) else [0.0] * len(self.losses)
+        index = [max(math.ceil(e) - 1, 0) for e in epochs]  # logged at epoch 0.5 -> first epoch, 1.0 -> first
+        first = [loss for loss, i in zip(self.losses, index, strict=True) if i == index[0]]
+        last = [loss for loss, i in zip(self.losses, index, strict=True) if i == index[-1]]
+        return sum(first) / len(first), sum(last) / len(last)
+
     def as_dict(self) -> dict[str, Any]:
-        first = self.losses[0] if self.losses else None
-        last = self.losses[-1] if self.losses else None
+        first, last = self.epoch_mean_losses()
         return {
             "examples": self.n_examples,
             "dropped_too_long": self.n_dropped_too_long,
@@ -61,8 +72,8 @@ class TrainResult:
             "assistant_tokens": self.n_assistant_tokens,
             "masking": self.masking,
             "steps": self.steps,
-            "loss_first": first,
-            "loss_last": last,
+            "loss_first": first,  # mean over the first epoch
+            "loss_last": last,  # mean over the last epoch
             **self.metrics,
         }
 
@@ -110,12 +121,25 @@ def load_model(source: ModelSource) -> PreTrainedModel:
     return model
 
 
-def _trainable(source: ModelSource) -> tuple[Any, dict[str, Any] | None]:
+def training_dtype(source: ModelSource, config: SFTStageConfig) -> str:
+    """The dtype the weights are loaded in for training.
+
+    Full fine-tuning under bf16 mixed precision keeps float32 master weights (autocast runs the maths in
+    bf16): in bf16 weights an update of lr 1e-5 times a gradient rounds away (bf16 has 8 bits of mantissa).
+    LoRA's frozen base may stay in the checkpoint's dtype (peft keeps the adapter in float32).
+    """
+    if not config.use_lora and source.dtype == "auto" and _bf16(config):
+        return "float32"
+    return _dtype_name(source.dtype)
+
+
+def _trainable(source: ModelSource, config: SFTStageConfig) -> tuple[Any, dict[str, Any] | None]:
     """What a trl trainer gets, with its ``model_init_kwargs``: the path, so that DeepSpeed ZeRO-3 can partition
     the weights while loading them, or (GGUF, replaced template) the model already loaded."""
+    dtype = training_dtype(source, config)
     if source.gguf_file or source.chat_template:
-        return load_model(source), None
-    return source.path, {"dtype": _dtype_name(source.dtype)}
+        return load_model(ModelSource(source.path, source.gguf_file, dtype, source.chat_template)), None
+    return source.path, {"dtype": dtype}
 
 
 def save_checkpoint(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, folder: str | Path) -> Path:
@@ -220,6 +244,36 @@ def _losses(log_history: list[dict[str, Any]]) -> list[float]:
     return [float(entry["loss"]) for entry in log_history if "loss" in entry]
 
 
+def _loss_epochs(log_history: list[dict[str, Any]]) -> list[float]:
+    return [float(entry.get("epoch", 0.0)) for entry in log_history if "loss" in entry]
+
+
+def warmup_from_first_step(trainer_cls: type) -> type:
+    """``trainer_cls`` whose linear warm-up starts above zero: step s of w warm-up steps gets (s+1)/(w+1) of the
+    peak rate instead of s/w, so the first optimiser step moves the weights (a one-step stage or a small DPO
+    set trains) while the schedule after warm-up is unchanged."""
+
+    class WarmupFromFirstStep(trainer_cls):  # type: ignore[misc, valid-type]
+        def create_scheduler(self, num_training_steps: int, optimizer: Any = None) -> Any:
+            scheduler = super().create_scheduler(num_training_steps, optimizer)
+            warmup = self.args.get_warmup_steps(num_training_steps)
+            lambdas = getattr(scheduler, "lr_lambdas", None)
+            if warmup > 0 and lambdas and scheduler.last_epoch == 0:
+                scheduler.lr_lambdas = [_shifted_warmup(f, warmup) for f in lambdas]
+                groups = scheduler.optimizer.param_groups
+                for group, base_lr, f in zip(groups, scheduler.base_lrs, scheduler.lr_lambdas, strict=True):
+                    group["lr"] = base_lr * f(0)
+                scheduler._last_lr = [group["lr"] for group in groups]
+            return scheduler
+
+    WarmupFromFirstStep.__name__ = trainer_cls.__name__
+    return WarmupFromFirstStep
+
+
+def _shifted_warmup(schedule: Any, warmup: int) -> Any:
+    return lambda step: (step + 1) / (warmup + 1) if step < warmup else schedule(step)
+
+
 def run_sft(
     source: ModelSource,
     examples: list[Example],
@@ -233,7 +287,7 @@ def run_sft(
     tokenizer = load_tokenizer(source)
     renderer = renderer_for(tokenizer, examples, masking)
     dataset, result = tokenize_examples(renderer, examples, config.max_length)
-    model, init_kwargs = _trainable(source)
+    model, init_kwargs = _trainable(source, config)
     with tempfile.TemporaryDirectory(prefix="toolwise-sft-") as scratch:
         args = SFTConfig(
             **_common_args(config, scratch),
@@ -241,7 +295,7 @@ def run_sft(
             model_init_kwargs=init_kwargs,
             **config.trainer_overrides,
         )
-        trainer = SFTTrainer(
+        trainer = warmup_from_first_step(SFTTrainer)(
             model=model,
             args=args,
             train_dataset=dataset,
@@ -250,6 +304,7 @@ def run_sft(
         )
         output = trainer.train()
         result.losses = _losses(trainer.state.log_history)
+        result.loss_epochs = _loss_epochs(trainer.state.log_history)
         result.steps = int(trainer.state.global_step)
         result.metrics = {"train_loss": float(output.training_loss)}
         _save_trained(trainer, tokenizer, config, out_dir)
@@ -263,7 +318,7 @@ def run_dpo(source: ModelSource, pairs: list[dict[str, Any]], config: WKDConfig,
     tokenizer = load_tokenizer(source)
     rows = [{"prompt": p["prompt"], "chosen": p["chosen"], "rejected": p["rejected"]} for p in pairs]
     dataset = datasets.Dataset.from_list(rows)
-    model, init_kwargs = _trainable(source)
+    model, init_kwargs = _trainable(source, config)
     with tempfile.TemporaryDirectory(prefix="toolwise-dpo-") as scratch:
         common = _common_args(config, scratch)
         common.update(learning_rate=config.dpo_learning_rate, num_train_epochs=config.dpo_num_train_epochs)
@@ -273,7 +328,7 @@ def run_dpo(source: ModelSource, pairs: list[dict[str, Any]], config: WKDConfig,
             model_init_kwargs=init_kwargs,
             **config.trainer_overrides,
         )
-        trainer = DPOTrainer(
+        trainer = warmup_from_first_step(DPOTrainer)(
             model=model,
             args=args,
             train_dataset=dataset,
@@ -283,6 +338,7 @@ def run_dpo(source: ModelSource, pairs: list[dict[str, Any]], config: WKDConfig,
         output = trainer.train()
         result = TrainResult(n_examples=len(rows), masking="dpo")
         result.losses = _losses(trainer.state.log_history)
+        result.loss_epochs = _loss_epochs(trainer.state.log_history)
         result.steps = int(trainer.state.global_step)
         rewards = [e["rewards/accuracies"] for e in trainer.state.log_history if "rewards/accuracies" in e]
         result.metrics = {"train_loss": float(output.training_loss)}
