@@ -56,6 +56,9 @@ def install(force: bool = False) -> bool:
         return False
     _installed = True
     try:
+        from toolwise.bench.secrets import scrub_argv
+
+        scrub_argv(sys.argv)  # before lm-eval saves --model_args: an api_key= there must not be written anywhere
         register_model()
         add_task_folder()
         add_summary()

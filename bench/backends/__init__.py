@@ -7,6 +7,7 @@ offline run never imports an API SDK it does not use.
 from __future__ import annotations
 
 import importlib
+import inspect
 from typing import Any
 
 from toolwise.bench.backends._retry import FatalBackendError
@@ -34,6 +35,23 @@ def _as_bool(value: Any, name: str) -> bool:
     raise ValueError(f"{name} must be true or false, got {value!r}")
 
 
+def _check_arguments(name: str, backend_class: Any, kwargs: dict[str, Any]) -> None:
+    """Refuse a misspelt argument up front, naming the ones the backend knows (a backend taking ``**kwargs``
+    checks its own)."""
+    try:
+        parameters = inspect.signature(backend_class.__init__).parameters
+    except (TypeError, ValueError):
+        return
+    if any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
+        return
+    known = sorted(n for n in parameters if n != "self")
+    unknown = sorted(set(kwargs) - set(known))
+    if unknown:
+        raise ValueError(
+            f"{name} backend: unknown model_args {unknown}; known: {', '.join([*known, 'cache', 'cache_dir'])}"
+        )
+
+
 def make_backend(name: str, *, cache: Any = None, cache_dir: str | None = None, **kwargs: Any) -> Backend:
     """Build the backend registered as ``name`` with its keyword arguments.
 
@@ -48,6 +66,7 @@ def make_backend(name: str, *, cache: Any = None, cache_dir: str | None = None, 
     module_name, _, class_name = target.partition(":")
     backend_class = getattr(importlib.import_module(module_name), class_name)
     use_cache = getattr(backend_class, "cache_by_default", False) if cache is None else _as_bool(cache, "cache")
+    _check_arguments(name, backend_class, kwargs)
     backend = backend_class(**kwargs)
     if not use_cache:
         return backend

@@ -25,6 +25,7 @@ from tqdm.auto import tqdm
 from toolwise.bench.backends._retry import Failure, FailureKind, FatalBackendError, RateGate, RetryPolicy
 from toolwise.bench.backends.base import AssistantTurn, Conversation
 from toolwise.bench.backends.pricing import Price, PriceTable
+from toolwise.bench.secrets import KEY_ENV_VAR
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -183,7 +184,12 @@ class ConcurrentAPIBackend:
 
     def cache_identity(self) -> dict[str, Any]:
         """Everything besides the conversation that shapes the response (the cache key's backend part)."""
-        return {"backend": self.name, "model": self.model, "base_url": self._effective_base_url()}
+        return {
+            "backend": self.name,
+            "model": self.model,
+            "base_url": self._effective_base_url(),
+            "max_tokens": self.max_tokens,
+        }
 
     # ---- public API --------------------------------------------------------------------------
     @classmethod
@@ -209,6 +215,8 @@ class ConcurrentAPIBackend:
     def _resolve_key(self, api_key: str | None, base_url: str | None) -> tuple[str | None, str]:
         if api_key:
             return str(api_key), "api_key in --model_args"
+        if os.environ.get(KEY_ENV_VAR):  # api_key= taken out of the lm_eval command line (bench/secrets.py)
+            return os.environ[KEY_ENV_VAR], "api_key in --model_args"
         if os.environ.get(self.key_env_var):
             return os.environ[self.key_env_var], f"the {self.key_env_var} environment variable"
         if base_url:

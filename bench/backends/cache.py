@@ -29,10 +29,11 @@ from pathlib import Path
 from typing import Any
 
 from toolwise.bench.backends.base import AssistantTurn, Backend, Conversation, ParsedToolCall
+from toolwise.bench.errors import UsageError
 
 log = logging.getLogger(__name__)
 
-CACHE_FORMAT = 1  # bump when the key or the stored turn changes meaning
+CACHE_FORMAT = 2  # bump when the key or the stored turn changes meaning (2: backend-level max_tokens in the key)
 CACHE_FILE = "responses.sqlite"
 
 
@@ -50,10 +51,17 @@ def canonical_json(value: Any) -> str:
 
 
 def backend_identity(backend: Any) -> dict[str, Any]:
-    """What identifies a backend's responses: its ``cache_identity()``, or at least its name and model."""
+    """What identifies a backend's responses: its ``cache_identity()``.
+
+    A backend without one is refused: a cache keyed on its name alone would hand one model's replies to
+    another (the hf backend's ``model`` is the loaded network, not its name).
+    """
     if hasattr(backend, "cache_identity"):
         return dict(backend.cache_identity())
-    return {"backend": getattr(backend, "name", type(backend).__name__), "model": getattr(backend, "model", None)}
+    raise UsageError(
+        f"backend {getattr(backend, 'name', type(backend).__name__)!r} cannot be cached (it says nothing of what "
+        "its replies depend on); pass cache=false"
+    )
 
 
 def request_key(identity: dict[str, Any], conv: Conversation) -> str:
@@ -71,7 +79,9 @@ def request_key(identity: dict[str, Any], conv: Conversation) -> str:
 
 
 def turn_to_json(turn: AssistantTurn) -> str:
-    return json.dumps(asdict(turn), ensure_ascii=False)
+    # Lone surrogates cannot be stored as UTF-8; as JSON escapes they survive the round trip.
+    text = json.dumps(asdict(turn), ensure_ascii=False, default=str)
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def turn_from_json(text: str) -> AssistantTurn:
@@ -90,15 +100,22 @@ class ResponseCache:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.Lock()
-        # autocommit (isolation_level=None): each INSERT is its own durable transaction
-        self._db = sqlite3.connect(path, timeout=60.0, isolation_level=None, check_same_thread=False)
-        with self._lock:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute(
-                "CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, backend TEXT, model TEXT, "
-                "problem_id TEXT, mode TEXT, created REAL, turn TEXT NOT NULL)"
-            )
+        try:
+            # autocommit (isolation_level=None): each INSERT is its own durable transaction
+            self._db = sqlite3.connect(path, timeout=60.0, isolation_level=None, check_same_thread=False)
+            with self._lock:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                self._db.execute(
+                    "CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, backend TEXT, model TEXT, "
+                    "problem_id TEXT, mode TEXT, created REAL, turn TEXT NOT NULL)"
+                )
+                self._db.execute("SELECT key, turn FROM responses LIMIT 1").fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise UsageError(
+                f"the response cache {path} cannot be read ({exc}): it is not a toolwise cache or it is damaged; "
+                "delete it, or pass cache_dir=<another folder> or cache=false in --model_args"
+            ) from None
 
     def get_many(self, keys: list[str]) -> dict[str, AssistantTurn]:
         found: dict[str, AssistantTurn] = {}
@@ -114,8 +131,8 @@ class ResponseCache:
     def put(self, key: str, turn: AssistantTurn, identity: dict[str, Any], conv: Conversation) -> None:
         row = (
             key,
-            identity.get("backend"),
-            identity.get("model"),
+            str(identity.get("backend")),
+            str(identity.get("model")),
             conv.problem.id,
             conv.mode,
             time.time(),

@@ -11,13 +11,16 @@ special tokens.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 from typing import Any
 
 import torch
 from tqdm.auto import tqdm
 from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedTokenizerBase
 
+from toolwise.bench.backends._model_identity import neutralise_tool_messages, special_tokens, weights_fingerprint
 from toolwise.bench.backends.base import AssistantTurn, Conversation
 from toolwise.bench.backends.tool_parsing import calls_from_parsed_message, parse_tool_calls, text_fallback_messages
 from toolwise.bench.backends.tool_parsing import plain_messages as _plain_messages  # noqa: F401 (training imports it)
@@ -92,6 +95,8 @@ class HFBackend:
         self.device = resolve_device(device)
         self.batch_size = 8 if str(batch_size).startswith("auto") else int(batch_size)
         self.default_max_gen_toks = int(max_gen_toks)
+        if pretrained.startswith(("/", "./", "../", "~")) and not os.path.exists(os.path.expanduser(pretrained)):
+            raise FileNotFoundError(f"pretrained={pretrained}: no such folder (give a local model folder or a hub id)")
         load_kwargs: dict[str, Any] = {"revision": revision, "trust_remote_code": trust_remote_code}
         if gguf_file:
             load_kwargs["gguf_file"] = gguf_file
@@ -114,6 +119,17 @@ class HFBackend:
         self.native_tools = takes_tools if tool_format == "auto" else tool_format == "native"
         self.structured_parser = self.native_tools and attach_response_parser(self.tokenizer)
         self.stop_token_ids = self._stop_token_ids()
+        self.special_tokens = special_tokens(self.tokenizer)
+        self._identity = {
+            "backend": self.name,
+            "model": pretrained,
+            "weights": weights_fingerprint(pretrained, revision, gguf_file, self.model),
+            "peft": weights_fingerprint(peft) if peft else None,
+            "dtype": str(dtype),
+            "chat_template": hashlib.sha256(str(self.tokenizer.chat_template).encode()).hexdigest()[:16],
+            "tool_format": tool_format,
+            "max_gen_toks": self.default_max_gen_toks,
+        }
         log.info(
             "hf backend: %s on %s, native tools=%s, response parser=%s",
             pretrained,
@@ -132,15 +148,23 @@ class HFBackend:
         ids.update(vocab[t] for t in END_OF_TURN_TOKENS if t in vocab)
         return sorted(ids)
 
+    def cache_identity(self) -> dict[str, Any]:
+        """What the replies depend on besides the conversation: the weights (not only their name), the template."""
+        return dict(self._identity)
+
     # Rendering -----------------------------------------------------------------------------------------------
     def render(self, conversation: Conversation) -> str:
-        """The prompt text for a conversation, ending with the assistant generation prefix."""
+        """The prompt text for a conversation, ending with the assistant generation prefix.
+
+        Special tokens in tool results are defused first: a tool printing ``<|im_start|>`` must not open a turn.
+        """
+        safe = neutralise_tool_messages(conversation.messages, getattr(self, "special_tokens", []))
         if conversation.tools and self.native_tools:
-            messages = [_hf_message(m) for m in conversation.messages]
+            messages = [_hf_message(m) for m in safe]
             return self.tokenizer.apply_chat_template(
                 messages, tools=conversation.tools, add_generation_prompt=True, tokenize=False
             )
-        messages = text_fallback_messages(conversation.messages, conversation.tools)
+        messages = text_fallback_messages(safe, conversation.tools)
         return self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
 
     # Generation ----------------------------------------------------------------------------------------------

@@ -128,6 +128,9 @@ class ScriptedBackend:
     def calls_tools(self, problem: Problem) -> bool:
         raise NotImplementedError
 
+    def cache_identity(self) -> dict[str, Any]:
+        return {"backend": self.name, "model": self.name, "policy": "answers from tool results"}
+
     def generate(self, conversations: list[Conversation]) -> list[AssistantTurn]:
         return [self._reply(c) for c in conversations]
 

@@ -156,12 +156,34 @@ def parse_tool_calls(text: str) -> tuple[str, list[ParsedToolCall]]:
             return text[: mistral.start()].strip(), [_call_from_object(o, json.dumps(o)) for o in objs]
         except json.JSONDecodeError as exc:
             return "", [ParsedToolCall("<unparsed>", None, mistral.group(1), f"not valid JSON ({exc.msg})")]
+    tagged = "<|python_tag|>" in text
     stripped = text.replace("<|python_tag|>", "").strip()
     if stripped.startswith("{") and _NAME.search(stripped):
         # Llama-3.1 style: the whole message is one JSON call (several may be separated by ';').
         blocks = [b.strip() for b in stripped.split(";") if b.strip()] if "};" in stripped else [stripped]
-        return "", [_call_from_text(b) for b in blocks]
+        # Untagged JSON is a call only in the call format; a JSON answer with a "name" key is an answer.
+        if tagged or all(_looks_like_call(b) for b in blocks):
+            return "", [_call_from_text(b) for b in blocks]
     return text.strip(), []
+
+
+_CALL_KEYS = frozenset({"name", "arguments", "parameters", "type", "id"})
+_CALL_START = re.compile(r'\{\s*"name"\s*:\s*"[^"]*"\s*,\s*"(?:arguments|parameters)"\s*:')
+
+
+def _looks_like_call(block: str) -> bool:
+    """``{"name": "<str>", "arguments"|"parameters": {...}}`` and nothing else; unparsable JSON that starts that way
+    is a malformed call (a tool attempt)."""
+    try:
+        obj = json.loads(block)
+    except (json.JSONDecodeError, RecursionError):
+        return _CALL_START.match(block) is not None
+    return (
+        isinstance(obj, dict)
+        and isinstance(obj.get("name"), str)
+        and ("arguments" in obj or "parameters" in obj)
+        and set(obj) <= _CALL_KEYS
+    )
 
 
 def calls_from_parsed_message(message: dict[str, Any]) -> list[ParsedToolCall]:
