@@ -112,8 +112,8 @@ class WKDConfig(SFTStageConfig):
     """Stage 2, World Knowledge Distillation: SFT on (no-tool prompt, question) -> tool-free solution.
 
     Open-ended questions add preference optimisation: proposals sampled from
-    the model are scored by the domain's scorer; the best is an SFT target and
-    ranked pairs train DPO after the SFT step.
+    the SFT model are scored by the domain's scorer and ranked pairs train DPO
+    on that model.
     """
 
     n_proposals: int = _help("Proposals sampled per open-ended question (paper: 5).", 5)

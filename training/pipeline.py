@@ -258,31 +258,37 @@ class Pipeline:
         base = self.base_source()
         examples = wkd_examples(records, problems)
         folder = self.data_dir("wkd")
-        proposals_summary: dict[str, Any] = {}
-        pairs: list[dict[str, Any]] = []
-        if any(p.answer_type == "open" for p in problems.values()):
-            with _main_process_first():
-                if not (folder / "dpo.jsonl").exists():
-                    with self.sampler_factory(base.path) as backend:
-                        proposals = open_proposals(list(problems.values()), backend, cfg, progress=self.progress)
-                    if _is_main_process():
-                        save_dataset(proposals.pairs, folder, "dpo")
-                        save_dataset(proposals.sft_examples, folder, "best_proposals")
-                    proposals_summary = proposals.counts()
-            pairs = read_jsonl(folder / "dpo.jsonl")
-            examples += read_jsonl(folder / "best_proposals.jsonl")
         if _is_main_process():
             save_dataset(examples, folder, "sft")
-        sft_dir = self.out / "wkd_sft" if pairs else self.wkd_dir
+        has_open = any(p.answer_type == "open" for p in problems.values())
+        sft_dir = self.out / "wkd_sft" if has_open else self.wkd_dir
         # TUA starts from the WKD weights, so a WKD adapter is always merged (merge_lora applies to the final model).
         cfg = dataclasses.replace(cfg, merge_lora=True)
         sft = run_sft(base, examples, cfg, sft_dir)
-        summary: dict[str, Any] = {"sft": sft.as_dict(), **proposals_summary, "data": str(folder)}
+        summary: dict[str, Any] = {"sft": sft.as_dict(), "data": str(folder)}
+        if not has_open:
+            summary["dpo"] = "skipped (no open-ended question)"
+            summary["checkpoint"] = str(self.wkd_dir)
+            return summary
+        # Proposals come from the model DPO updates (the SFT result), not from the base: DPO's preferences are
+        # about this policy's own outputs.
+        with _main_process_first():
+            if not (folder / "dpo.jsonl").exists():
+                with self.sampler_factory(str(sft_dir)) as backend:
+                    proposals = open_proposals(list(problems.values()), backend, cfg, progress=self.progress)
+                if _is_main_process():
+                    save_dataset(proposals.pairs, folder, "dpo")
+                    save_dataset(proposals.sft_examples, folder, "best_proposals")
+                summary.update(proposals.counts())
+        pairs = read_jsonl(folder / "dpo.jsonl")
         if pairs:
-            dpo = run_dpo(ModelSource(str(sft_dir)), pairs, cfg, self.wkd_dir)
-            summary["dpo"] = dpo.as_dict()
+            summary["dpo"] = run_dpo(ModelSource(str(sft_dir)), pairs, cfg, self.wkd_dir).as_dict()
         else:
-            summary["dpo"] = "skipped (no open-ended question with ranked proposals)"
+            summary["dpo"] = "skipped (no ranked pair of proposals)"
+            if _is_main_process():
+                if self.wkd_dir.exists():
+                    shutil.rmtree(self.wkd_dir)
+                sft_dir.rename(self.wkd_dir)
         summary["checkpoint"] = str(self.wkd_dir)
         return summary
 

@@ -1,10 +1,10 @@
 """Stage 2, World Knowledge Distillation: learn to answer directly what the tools computed.
 
 Every collected question gives one SFT example, (P_n prompt, question) ->
-the tool-free solution. Open-ended questions also get proposals sampled from
-the model itself, scored by the domain's scorer: the best proposal is an
-extra SFT target and every pair whose scores differ by at least
-``min_score_gap`` is a DPO preference (run after the SFT step).
+the tool-free solution. Open-ended questions then get proposals sampled from
+the SFT model, the policy DPO updates, scored by the domain's scorer: every
+pair whose scores differ by at least ``min_score_gap`` is a DPO preference.
+The best proposal of each question is kept for inspection.
 """
 
 from __future__ import annotations

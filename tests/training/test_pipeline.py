@@ -48,7 +48,7 @@ class Sampler:
     @contextmanager
     def __call__(self, model_dir: str) -> Iterator[Backend]:
         self.models.append(model_dir)
-        if model_dir == self.base:
+        if Path(model_dir).name == "wkd_sft":  # the model DPO will update
             yield ProposalBackend()
         else:
             with hf_backend(model_dir, batch_size=8, device="cpu", max_gen_toks=6) as backend:
@@ -77,7 +77,8 @@ def test_resume_after_collect_starts_at_wkd(run: dict[str, Any]) -> None:
     stages = run["state"]["stages"]
     assert all(stages[s]["done"] for s in ("collect", "wkd", "tua"))
     assert stages["collect"] == run["after_collect"]["stages"]["collect"]  # untouched by the second run
-    assert run["sampler"].models == [run["config"].base, str(run["out"] / "wkd")]
+    # DPO's proposals come from the SFT model DPO then updates; TUA's samples from the WKD result.
+    assert run["sampler"].models == [str(run["out"] / "wkd_sft"), str(run["out"] / "wkd")]
 
 
 def test_stage_summaries_count_what_happened(run: dict[str, Any]) -> None:
@@ -85,13 +86,18 @@ def test_stage_summaries_count_what_happened(run: dict[str, Any]) -> None:
     collect = stages["collect"]["summary"]
     assert collect["kept"] == 8 and collect["dropped"] == 0 and collect["tool_calls_per_trajectory"] == 1
     wkd = stages["wkd"]["summary"]
-    assert wkd["sft"]["examples"] == 8 + 2  # one per question, plus the best proposal of each open question
+    assert wkd["sft"]["examples"] == 8  # one per question; open questions then get DPO on the SFT model's proposals
     assert wkd["dpo_pairs"] == 2 * 3 and wkd["dpo"]["examples"] == 6
     tua = stages["tua"]["summary"]
     assert tua["easy"] + tua["hard"] == 8 and tua["no_tool"] == 8
     assert tua["sft"]["masking"] == "generation-markers"
     for stage in stages.values():
         assert stage["usage"]["seconds"] > 0 and stage["usage"]["peak_rss_mb"] > 100
+
+
+def test_the_final_checkpoint_says_what_evaluation_must_offer(run: dict[str, Any]) -> None:
+    marker = json.loads((run["out"] / "final" / "toolwise.json").read_text())
+    assert marker == {"answer_tool": False, "direct_form": run["config"].tua.direct_form}
 
 
 def test_each_stage_dataset_is_exported_as_jsonl_and_hf_datasets(run: dict[str, Any]) -> None:
