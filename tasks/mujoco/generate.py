@@ -142,14 +142,9 @@ def _run(tool_name: str, calls: list[dict[str, Any]], timestep_scale: float = 1.
 
 
 def _solution(template: Template, params: Params, value: float, choices: dict[str, str], answer: str) -> str:
-    scenes = template.calls(params)
-    duration = scenes[0]["duration_s"]
-    if len(scenes) == 1:
-        run = f"Simulating the scene with {template.tool} for the stated {duration:g} s of physical time"
-    else:
-        run = f"Simulating both scenes with {template.tool}, each for the stated {duration:g} s of physical time,"
+    """A worked solution that states the physics and the value as facts (no tool named: it is a WKD target)."""
     return (
-        f"{run} gives {template.fact} = {value:.4g}. The option closest to {value:.4g} is {answer} "
+        f"{template.physics(params)} Then {template.fact} is {value:.4g}, closest to option {answer} "
         f"({choices[answer]}), so the answer is {answer}"
     )
 

@@ -29,6 +29,7 @@ class Template:
     fact: str  # what the value is, for the worked solution: "the angle at the end of the run (deg)"
     positive: bool  # strictly positive quantity: multiplicative option gaps
     scale: Callable[[Params, Results], float]  # the scene's natural magnitude for this quantity
+    physics: Callable[[Params], str]  # the worked solution's closed-form reasoning, stated as facts
 
     def calls(self, params: Params) -> list[dict[str, Any]]:
         """Tool arguments of the reference calls, in order (one per scene)."""

@@ -11,6 +11,7 @@ import pytest
 import toolwise.tools.mujoco as scenes
 from toolwise.bench.dataset_checks import format_guesser_accuracies, guessers_above_chance, replay_reference_calls
 from toolwise.bench.problem import LETTERS, Problem, read_jsonl
+from toolwise.bench.solutions import mentions_tools
 from toolwise.tasks.mujoco import generate
 from toolwise.tasks.mujoco.generate import TEST_FILE, generate_problems, key_from_tool_results
 from toolwise.tasks.mujoco.options import nearest_letter, numeric_choices
@@ -85,10 +86,11 @@ def test_every_argument_the_tool_receives_is_stated_in_the_question() -> None:
         assert f"{fmt(p.reference_calls[0].arguments['duration_s'])} s" in p.question
 
 
-def test_solutions_state_the_tool_result_and_end_with_the_key() -> None:
+def test_solutions_state_the_physics_and_the_keyed_option_as_facts_and_end_with_the_key() -> None:
     for p in TEST_SPLIT:
         assert p.solution.endswith(f"the answer is {p.answer}"), p.id
-        assert p.tools[0] in p.solution
+        assert p.choices is not None and f"option {p.answer} ({p.choices[p.answer]})" in p.solution, p.id
+        assert mentions_tools(p.solution, p.tools) is None, p.id  # a WKD target: knowledge, not a tool run
 
 
 def test_key_follows_the_tool_value_to_the_nearest_option() -> None:

@@ -181,6 +181,38 @@ def _initial_speed(params: Params, results: Results) -> float:
     return params["scene"]["initial_velocity_m_per_s"]
 
 
+def _throw_physics(params: Params) -> str:
+    a = params.get("scene") or params["scene_a"]
+    vx, vz = a["initial_velocity_x_m_per_s"], a["initial_velocity_z_m_per_s"]
+    h, g = a["initial_height_m"], a["gravity_m_per_s2"]
+    landing = (vz + math.sqrt(vz * vz + 2 * g * h)) / g
+    text = (
+        f"Without drag the ball flies on a parabola: its centre peaks at h + r + vz²/(2g) = "
+        f"{h + a['radius_m'] + vz * vz / (2 * g):.3g} m and it first lands after (vz + √(vz² + 2gh))/g = "
+        f"{landing:.3g} s, at x = vx·t = {vx * landing:.3g} m; each bounce keeps {fmt(a['restitution'])} of the "
+        "vertical speed"
+    )
+    dragged = "scene_b" in params or a["drag_coefficient_kg_per_m"] > 0
+    return text + (", and drag c·v² shortens every flight." if dragged else ".")
+
+
+def _roll_physics(params: Params) -> str:
+    a = params["scene"]
+    v0, w0, r = a["initial_velocity_m_per_s"], a["initial_spin_rad_per_s"], a["radius_m"]
+    mu, g = a["friction_coefficient"], a["gravity_m_per_s2"]
+    rolling = (5 * v0 + 2 * r * w0) / 7
+    slip = abs(v0 - r * w0)
+    if slip < 1e-9:
+        text = f"The ball already rolls without slipping (v = rω = {fmt(v0)} m/s), so friction does no work"
+    else:
+        text = (
+            f"While the ball slips, friction μmg changes v − rω at (7/2)μg, so it slips for 2|v0 − rω0|/(7μg) = "
+            f"{2 * slip / (7 * mu * g):.3g} s and then rolls at (5v0 + 2rω0)/7 = {rolling:.3g} m/s, spin "
+            f"{rolling / r:.3g} rad/s"
+        )
+    return text + ("; drag c·v² then slows it further." if a["drag_coefficient_kg_per_m"] > 0 else ".")
+
+
 TEMPLATES = [
     Template(
         name="ball_first_landing_time",
@@ -191,6 +223,7 @@ TEMPLATES = [
         fact="the time of the first landing (s)",
         positive=True,
         scale=_landing("landing_times_s"),
+        physics=_throw_physics,
     ),
     Template(
         name="ball_first_landing_x",
@@ -201,6 +234,7 @@ TEMPLATES = [
         fact="the x position of the first landing (m)",
         positive=True,
         scale=_landing("landing_x_m"),
+        physics=_throw_physics,
     ),
     Template(
         name="ball_max_height",
@@ -213,6 +247,7 @@ TEMPLATES = [
         fact="the greatest height of the centre (m)",
         positive=True,
         scale=maximum("z_m"),
+        physics=_throw_physics,
     ),
     Template(
         name="ball_rebound_height",
@@ -226,6 +261,7 @@ TEMPLATES = [
         fact="the greatest centre height between the first and second landings (m)",
         positive=True,
         scale=_rebound_height,
+        physics=_throw_physics,
     ),
     Template(
         name="ball_final_x",
@@ -236,6 +272,7 @@ TEMPLATES = [
         fact="the ball's x at the end of the run (m)",
         positive=True,
         scale=final("x_m"),
+        physics=_throw_physics,
     ),
     Template(
         name="ball_drag_range_loss",
@@ -246,6 +283,7 @@ TEMPLATES = [
         fact="the first landing x without drag minus with drag (m)",
         positive=True,
         scale=_drag_range_loss,
+        physics=_throw_physics,
     ),
     Template(
         name="rolling_ball_final_velocity",
@@ -256,6 +294,7 @@ TEMPLATES = [
         fact="the velocity at the end of the run (m/s)",
         positive=False,
         scale=_initial_speed,
+        physics=_roll_physics,
     ),
     Template(
         name="rolling_ball_rolling_time",
@@ -269,6 +308,7 @@ TEMPLATES = [
         fact="the time rolling without slipping begins (s)",
         positive=True,
         scale=event("rolling_without_slipping_from_time_s"),
+        physics=_roll_physics,
     ),
     Template(
         name="rolling_ball_final_x",
@@ -279,6 +319,7 @@ TEMPLATES = [
         fact="the position at the end of the run (m)",
         positive=False,
         scale=lambda params, results: params["scene"]["initial_velocity_m_per_s"] * params["scene"]["duration_s"],
+        physics=_roll_physics,
     ),
     Template(
         name="rolling_ball_final_spin",
@@ -289,6 +330,7 @@ TEMPLATES = [
         fact="the spin at the end of the run (rad/s)",
         positive=False,
         scale=lambda params, results: params["scene"]["initial_velocity_m_per_s"] / params["scene"]["radius_m"],
+        physics=_roll_physics,
     ),
     Template(
         name="rolling_ball_speed_change_percent",
@@ -302,5 +344,6 @@ TEMPLATES = [
         fact="the percentage change of the speed from start to end",
         positive=False,
         scale=lambda params, results: 20.0,
+        physics=_roll_physics,
     ),
 ]

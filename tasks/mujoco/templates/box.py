@@ -122,6 +122,42 @@ def _pair_difference(params: Params, results: Results) -> float:
     return results[0]["max"]["position_along_slope_m"] - results[1]["max"]["position_along_slope_m"]
 
 
+def _slide(a: dict) -> tuple[float, float]:
+    """Deceleration of a box pushed up the slope (or along a flat surface), and the distance it stops in."""
+    theta = math.radians(a["incline_angle_deg"])
+    g, mu, v0 = a["gravity_m_per_s2"], a["friction_coefficient"], abs(a["initial_speed_m_per_s"])
+    decel = g * (math.sin(theta) + mu * math.cos(theta))
+    return decel, v0 * v0 / (2 * decel)
+
+
+def _physics(params: Params) -> str:
+    if "scene_a" in params:
+        (da, xa), (db, xb) = _slide(params["scene_a"]), _slide(params["scene_b"])
+        return (
+            f"Going up, each box decelerates at g(sinθ + μcosθ): {da:.3g} m/s² for A and {db:.3g} m/s² for B, so "
+            f"they stop after v0²/(2a) = {xa:.3g} m and {xb:.3g} m, a difference of {xa - xb:.3g} m."
+        )
+    a = params["scene"]
+    theta = math.radians(a["incline_angle_deg"])
+    g, mu, v0 = a["gravity_m_per_s2"], a["friction_coefficient"], a["initial_speed_m_per_s"]
+    along = g * (math.sin(theta) - mu * math.cos(theta))  # down-slope acceleration once sliding down
+    if v0 < 0:
+        if along > 0:
+            return f"Sliding down, the box speeds up at g(sinθ − μcosθ) = {along:.3g} m/s², since tanθ > μ."
+        return (
+            f"Sliding down, the box slows at g(μcosθ − sinθ) = {-along:.3g} m/s² and stops after "
+            f"{-v0 / -along:.3g} s, {v0 * v0 / (-2 * along):.3g} m down the slope, where static friction holds it."
+        )
+    decel, distance = _slide(a)
+    text = (
+        f"The box decelerates at g(sinθ + μcosθ) = {decel:.3g} m/s², so it stops after v0/a = {v0 / decel:.3g} s "
+        f"at v0²/(2a) = {distance:.3g} m"
+    )
+    if along > 0:
+        return text + f"; since tanθ > μ it then slides back down at g(sinθ − μcosθ) = {along:.3g} m/s²."
+    return text + "; since tanθ ≤ μ it then stays there."
+
+
 TEMPLATES = [
     Template(
         name="box_final_position",
@@ -131,6 +167,7 @@ TEMPLATES = [
         value=final("position_along_slope_m"),
         fact="the position at the end of the run (m)",
         positive=False,
+        physics=_physics,
         scale=_travel_scale,
     ),
     Template(
@@ -144,6 +181,7 @@ TEMPLATES = [
         value=maximum("position_along_slope_m"),
         fact="the greatest position reached (m)",
         positive=True,
+        physics=_physics,
         scale=maximum("position_along_slope_m"),
     ),
     Template(
@@ -157,6 +195,7 @@ TEMPLATES = [
         value=event("at_rest_from_time_s"),
         fact="the time from which the box stays slower than 0.01 m/s (s)",
         positive=True,
+        physics=_physics,
         scale=event("at_rest_from_time_s"),
     ),
     Template(
@@ -170,6 +209,7 @@ TEMPLATES = [
         value=_turnaround_time,
         fact="the time the box is highest up the slope (s)",
         positive=True,
+        physics=_physics,
         scale=_turnaround_time,
     ),
     Template(
@@ -180,6 +220,7 @@ TEMPLATES = [
         value=_pair_difference,
         fact="box A's greatest position minus box B's (m)",
         positive=False,
+        physics=_physics,
         scale=lambda params, results: max(
             results[0]["max"]["position_along_slope_m"], results[1]["max"]["position_along_slope_m"]
         ),

@@ -90,6 +90,29 @@ def _direction_deg(params: Params, results: Results) -> float | None:
     return angle if abs(angle) <= 120 else None  # options near ±180° would wrap
 
 
+def _physics(params: Params) -> str:
+    a = params["scene"]
+    m1, m2, e = a["sphere1_mass_kg"], a["sphere2_mass_kg"], a["restitution"]
+    u1, u2 = a["sphere1_velocity_x_m_per_s"], a["sphere2_velocity_x_m_per_s"]
+    reach = math.sqrt(max((a["sphere1_radius_m"] + a["sphere2_radius_m"]) ** 2 - a["sphere1_y_m"] ** 2, 0.0))
+    gap = abs(a["sphere1_x_m"] - a["sphere2_x_m"]) - reach
+    text = (
+        f"The spheres close at u1 − u2 = {u1 - u2:.3g} m/s over a gap of {gap:.3g} m, so they touch at "
+        f"t = {gap / (u1 - u2):.3g} s"
+    )
+    if a["sphere1_y_m"] != 0:
+        return text + (
+            "; the impulse acts along the line of centres, which momentum conservation and restitution "
+            f"e = {fmt(e)} govern, and sphere 2 leaves along that line."
+        )
+    p = m1 * u1 + m2 * u2
+    v1, v2 = (p - m2 * e * (u1 - u2)) / (m1 + m2), (p + m1 * e * (u1 - u2)) / (m1 + m2)
+    return text + (
+        f"; momentum m1u1 + m2u2 = {p:.3g} kg·m/s and restitution e = {fmt(e)} give v1 = {v1:.3g} m/s and "
+        f"v2 = {v2:.3g} m/s after the head-on impact."
+    )
+
+
 def _sample(rng: np.random.Generator) -> Params | None:
     return _pair(rng)
 
@@ -112,6 +135,7 @@ TEMPLATES = [
         value=final("sphere1_vx_m_per_s"),
         fact="sphere 1's x-velocity at the end of the run (m/s)",
         positive=False,
+        physics=_physics,
         scale=_speed_scale,
     ),
     Template(
@@ -122,6 +146,7 @@ TEMPLATES = [
         value=final("sphere2_x_m"),
         fact="sphere 2's x at the end of the run (m)",
         positive=False,
+        physics=_physics,
         scale=lambda params, results: _speed_scale(params, results) * params["scene"]["duration_s"],
     ),
     Template(
@@ -132,6 +157,7 @@ TEMPLATES = [
         value=event("first_contact_time_s"),
         fact="the time the spheres first touch (s)",
         positive=True,
+        physics=_physics,
         scale=event("first_contact_time_s"),
     ),
     Template(
@@ -145,6 +171,7 @@ TEMPLATES = [
         value=_energy_lost_percent,
         fact="the percentage of kinetic energy lost",
         positive=True,
+        physics=_physics,
         scale=_energy_lost_percent,
     ),
     Template(
@@ -158,6 +185,7 @@ TEMPLATES = [
         value=_direction_deg,
         fact="the direction of sphere 2's velocity at the end (deg from +x)",
         positive=False,
+        physics=_physics,
         scale=lambda params, results: 30.0,
     ),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -84,6 +85,17 @@ def _landing_beyond_post(params: Params, results: Results) -> float | None:
     return beyond if beyond is not None and beyond > 0.1 else None
 
 
+def _physics(params: Params) -> str:
+    a = params["scene"]
+    g, vx, height = a["gravity_m_per_s2"], a["ball_velocity_x_m_per_s"], a["post_height_m"]
+    face = a["post_distance_m"] - a["box_size_m"] / 2 - a["ball_radius_m"]
+    return (
+        f"With no drag the ball keeps vx = {fmt(vx)} m/s, so its centre reaches the box's near face "
+        f"(x = {face:.3g} m) after about {face / vx:.3g} s; a box knocked off the {fmt(height)} m post then falls "
+        f"to the ground in about √(2h/g) = {math.sqrt(2 * height / g):.3g} s."
+    )
+
+
 TEMPLATES = [
     Template(
         name="game_box_falls_below_top_time",
@@ -96,6 +108,7 @@ TEMPLATES = [
         value=_knocked_off("box_below_post_top_time_s"),
         fact="the time the box's centre first drops below the post's top (s)",
         positive=True,
+        physics=_physics,
         scale=_knocked_off("box_below_post_top_time_s"),
     ),
     Template(
@@ -108,6 +121,7 @@ TEMPLATES = [
         value=_knocked_off("box_touches_ground_time_s"),
         fact="the time the box first touches the ground (s)",
         positive=True,
+        physics=_physics,
         scale=_knocked_off("box_touches_ground_time_s"),
     ),
     Template(
@@ -121,6 +135,7 @@ TEMPLATES = [
         value=_landing_beyond_post,
         fact="the box centre's x beyond the post's axis when it first touches the ground (m)",
         positive=True,
+        physics=_physics,
         scale=_landing_beyond_post,
     ),
     Template(
@@ -131,6 +146,7 @@ TEMPLATES = [
         value=event("ball_first_touches_box_time_s"),
         fact="the time the ball first touches the box (s)",
         positive=True,
+        physics=_physics,
         scale=event("ball_first_touches_box_time_s"),
     ),
 ]

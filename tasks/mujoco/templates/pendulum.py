@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -170,6 +171,42 @@ def _angle_range(key: str) -> Callable[[Params, Results], float]:
     return lambda params, results: results[0]["max"][key] - results[0]["min"][key]
 
 
+def _period(length: float, g: float) -> float:
+    return 2 * math.pi * math.sqrt(length / g)
+
+
+def _single_physics(params: Params) -> str:
+    a = params["scene"]
+    length, g, damping = a["length_m"], a["gravity_m_per_s2"], a["pivot_damping_n_m_s_per_rad"]
+    text = (
+        f"A pendulum of length {fmt(length)} m under g = {fmt(g)} m/s² has small-angle period "
+        f"2π√(L/g) = {_period(length, g):.3g} s, a little longer at a {abs(a['initial_angle_deg']):g}° swing"
+    )
+    if damping:
+        text += f", and its swing decays at b/(2mL²) = {damping / (2 * a['bob_mass_kg'] * length**2):.3g} per second"
+    return text + "."
+
+
+def _pair_physics(params: Params) -> str:
+    a, b = params["scene_a"], params["scene_b"]
+    ta, tb = (_period(x["length_m"], x["gravity_m_per_s2"]) for x in (a, b))
+    return (
+        f"The small-angle periods 2π√(L/g) are {ta:.3g} s for A and {tb:.3g} s for B, and a pendulum released from "
+        f"rest first passes the vertical after about a quarter period: (T_A − T_B)/4 ≈ {(ta - tb) / 4:.3g} s, a little "
+        "more at a large swing."
+    )
+
+
+def _double_physics(params: Params) -> str:
+    a = params["scene"]
+    g = a["gravity_m_per_s2"]
+    upper, lower = (_period(a[f"{rod}_length_m"], g) for rod in ("upper", "lower"))
+    return (
+        f"Alone, the rods would swing with periods 2π√(L/g) of {upper:.3g} s (upper) and {lower:.3g} s (lower), but "
+        "the coupled double pendulum is chaotic and its motion has no closed form."
+    )
+
+
 TEMPLATES = [
     Template(
         name="pendulum_final_angle",
@@ -180,6 +217,7 @@ TEMPLATES = [
         fact="the angle at the end of the run (deg)",
         positive=False,
         scale=_amplitude,
+        physics=_single_physics,
     ),
     Template(
         name="pendulum_first_vertical_time",
@@ -190,6 +228,7 @@ TEMPLATES = [
         fact="the time the rod first passes the downward vertical (s)",
         positive=True,
         scale=event("first_vertical_passage_time_s"),
+        physics=_single_physics,
     ),
     Template(
         name="pendulum_peak_angular_speed",
@@ -203,6 +242,7 @@ TEMPLATES = [
         fact="the largest angular speed over the run (deg/s)",
         positive=True,
         scale=_peak_angular_speed,
+        physics=_single_physics,
     ),
     Template(
         name="pendulum_energy_lost_percent",
@@ -217,6 +257,7 @@ TEMPLATES = [
         fact="the percentage of the initial mechanical energy lost by the end",
         positive=True,
         scale=_energy_lost_percent,
+        physics=_single_physics,
     ),
     Template(
         name="pendulum_pair_vertical_delay",
@@ -227,6 +268,7 @@ TEMPLATES = [
         fact="A's first passage of the vertical minus B's (s)",
         positive=False,
         scale=lambda params, results: results[0]["events"]["first_vertical_passage_time_s"],
+        physics=_pair_physics,
     ),
     Template(
         name="double_pendulum_final_lower_angle",
@@ -237,6 +279,7 @@ TEMPLATES = [
         fact="the lower rod's angle at the end of the run (deg)",
         positive=False,
         scale=_double_amplitude("lower_angle_deg"),
+        physics=_double_physics,
     ),
     Template(
         name="double_pendulum_max_upper_angle",
@@ -249,6 +292,7 @@ TEMPLATES = [
         fact="the largest upper-rod angle over the run (deg)",
         positive=False,
         scale=_double_amplitude("upper_angle_deg"),
+        physics=_double_physics,
     ),
     Template(
         name="double_pendulum_lower_angle_range",
@@ -262,6 +306,7 @@ TEMPLATES = [
         fact="the lower rod's largest minus smallest angle over the run (deg)",
         positive=True,
         scale=_angle_range("lower_angle_deg"),
+        physics=_double_physics,
     ),
     Template(
         name="double_pendulum_lower_first_vertical_time",
@@ -272,6 +317,7 @@ TEMPLATES = [
         fact="the time the lower rod first passes the downward vertical (s)",
         positive=True,
         scale=event("lower_first_vertical_passage_time_s"),
+        physics=_double_physics,
     ),
     Template(
         name="double_pendulum_final_lower_bob_x",
@@ -285,5 +331,6 @@ TEMPLATES = [
         fact="the lower mass's x relative to the pivot at the end of the run (m)",
         positive=False,
         scale=lambda params, results: params["scene"]["upper_length_m"] + params["scene"]["lower_length_m"],
+        physics=_double_physics,
     ),
 ]

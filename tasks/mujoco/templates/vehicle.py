@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -78,6 +79,21 @@ def _ideal_turn_deg(params: Params, results: Results) -> float:
     return max(abs(57.29578 * turn / a["track_width_m"] * a["duration_s"]), 20.0)
 
 
+def _physics(params: Params) -> str:
+    a = params["scene"]
+    r, left, right = a["wheel_radius_m"], a["left_wheel_speed_rad_per_s"], a["right_wheel_speed_rad_per_s"]
+    speed = r * (left + right) / 2
+    turn = math.degrees(r * (right - left) / a["track_width_m"])
+    text = (
+        f"Once its wheels are up to speed the robot moves at v = r(ωL + ωR)/2 = {speed:.3g} m/s and turns at "
+        f"r(ωR − ωL)/w = {turn:.3g}°/s, about {abs(speed) * a['duration_s']:.3g} m and {turn * a['duration_s']:.3g}° "
+        f"in {fmt(a['duration_s'])} s"
+    )
+    if abs(turn) > 1e-9:
+        text += f", along a circle of radius v/ω = {abs(speed / math.radians(turn)):.3g} m"
+    return text + "."
+
+
 TEMPLATES = [
     Template(
         name="vehicle_final_heading",
@@ -87,6 +103,7 @@ TEMPLATES = [
         value=final("heading_deg"),
         fact="the heading at the end of the run (deg)",
         positive=False,
+        physics=_physics,
         scale=_ideal_turn_deg,
     ),
     Template(
@@ -97,6 +114,7 @@ TEMPLATES = [
         value=final("x_m"),
         fact="the x position at the end of the run (m)",
         positive=False,
+        physics=_physics,
         scale=_ideal_travel,
     ),
     Template(
@@ -107,6 +125,7 @@ TEMPLATES = [
         value=final("y_m"),
         fact="the y position at the end of the run (m)",
         positive=False,
+        physics=_physics,
         scale=_ideal_travel,
     ),
     Template(
@@ -117,6 +136,7 @@ TEMPLATES = [
         value=final("distance_travelled_m"),
         fact="the length of the path travelled (m)",
         positive=True,
+        physics=_physics,
         scale=final("distance_travelled_m"),
     ),
     Template(
@@ -130,6 +150,7 @@ TEMPLATES = [
         value=maximum("distance_from_start_m"),
         fact="the greatest distance from the start (m)",
         positive=True,
+        physics=_physics,
         scale=maximum("distance_from_start_m"),
     ),
 ]
