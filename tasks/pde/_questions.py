@@ -150,6 +150,8 @@ def draft_diffusion_1d(rng: np.random.Generator, kind: str, variant: int = 0) ->
         f"In {fmt(time)} {tu} the {q} spreads over about √(D·t) = √({fmt(diffusivity)} × {fmt(time)}) ≈ "
         f"{math.sqrt(diffusivity * time):.3g} {lu}."
     )
+    wave = ("2π/L", 2 * math.pi / length) if boundary == "periodic" else ("π/L", math.pi / length)
+    insight += f" Its slowest pattern, k = {wave[0]}, fades as exp(−D·k²·t) = {math.exp(-diffusivity * wave[1] ** 2 * time):.2g}."
     if boundary != "dirichlet":
         insight += f" No {_CARRIER[sc.name]} leaves through the ends, so the average {q} stays at its initial value."
     draft = Draft("diffusion_1d", kind, "solve_diffusion_1d", args, setting, "", "", u, lower, upper, spread, insight)

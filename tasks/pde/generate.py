@@ -117,9 +117,10 @@ def _finish(draft: Draft, rung: int, rng: np.random.Generator, problem_id: str) 
     key = LETTERS[rung]
     if nearest_letter(choices, value) != key or nearest_letter(choices, refined) != key:
         return None
+    # a worked solution (WKD target): the physical reasoning and the value as facts, never the solver
     solution = (
-        f"{draft.insight} Solving the equation for this setting on a converged grid gives {draft.answer_label}: "
-        f"{fmt(value)} {draft.unit}. The closest option is {key} ({choices[key]}), so the answer is {key}"
+        f"{draft.insight} So {draft.answer_label} is {fmt(value)} {draft.unit}, closest to option {key} "
+        f"({choices[key]}), so the answer is {key}"
     ).strip()
     return Problem(
         id=problem_id,

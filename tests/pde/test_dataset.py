@@ -11,6 +11,7 @@ import pytest
 
 from toolwise.bench.dataset_checks import format_guesser_accuracies, guessers_above_chance, replay_reference_calls
 from toolwise.bench.problem import Problem, read_jsonl
+from toolwise.bench.solutions import mentions_tools
 from toolwise.tasks.pde._options import nearest_letter
 from toolwise.tasks.pde._questions import FAMILIES, extract_answer, fmt
 from toolwise.tasks.pde.generate import TEST_FILE, TEST_SEED, TEST_SIZE, generate_problems, key_from_tool_results
@@ -90,6 +91,7 @@ def test_solutions_state_the_tool_result_and_end_with_the_answer() -> None:
     for p in committed_split():
         assert p.solution.endswith(f"the answer is {p.answer}"), p.id
         assert fmt(p.params["key_value"]) in p.solution, p.id
+        assert mentions_tools(p.solution, p.tools) is None, p.id  # a WKD target: knowledge, not a solver run
 
 
 @pytest.mark.slow
