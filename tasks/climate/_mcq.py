@@ -27,6 +27,12 @@ MCQ_TOOLS = [
     "climate_global_temperature",
     "climate_land_or_sea",
 ]
+PATHWAYS = {
+    "ssp126": "the lowest-emission pathway",
+    "ssp245": "an intermediate pathway",
+    "ssp370": "a high-emission pathway",
+    "ssp585": "the highest-emission pathway",
+}
 SEASON_TEXT = {"annual": "annual-mean", "DJF": "December-February mean", "JJA": "June-August mean"}
 SPECIES_TEXT = {"CO2": "CO2", "CH4": "methane (CH4)", "SO2": "sulfur dioxide (SO2)", "BC": "black carbon (BC)"}
 PERCENTS = [p for p in range(-100, 101, 10) if abs(p) >= 20]  # on FaIR's precomputed grid: no interpolation
@@ -67,6 +73,22 @@ def place(city: City) -> str:
 
 def scenario_text(scenario: str) -> str:
     return f"{SCENARIO_NAMES[scenario]} ({scenario})"
+
+
+def scenario_gloss(scenario: str) -> str:
+    """'SSP1-2.6, the lowest-emission pathway': the fact a worked solution reasons from."""
+    return f"{SCENARIO_NAMES[scenario]}, {PATHWAYS[scenario]}"
+
+
+def species_effect(species: str, percent: int) -> str:
+    """Why an emission change warms or cools, in words that carry over to other questions."""
+    if species == "SO2":
+        return f"sulfate aerosols from SO2 cool the climate, so {'more' if percent > 0 else 'less'} SO2 means " + (
+            "cooling" if percent > 0 else "warming"
+        )
+    return f"{species} is a greenhouse gas, so {'more' if percent > 0 else 'less'} of it means " + (
+        "warming" if percent > 0 else "cooling"
+    )
 
 
 def change_text(percent: int) -> str:
@@ -122,11 +144,11 @@ def city_temperature(rng: np.random.Generator, letter: str) -> Problem:
     when = f"in {year} (historical simulation)" if historical else f"in {year} under {scenario_text(scenario)}"
     verb = "was" if historical else "is"
     question = f"What {verb} the {SEASON_TEXT[season]} surface air temperature in {place(city)} {when}?"
+    era = f"in {year}" if historical else f"in {year} under {scenario_gloss(scenario)}"
     solution = (
-        f"{city.name} lies at latitude {call.arguments['latitude']}, longitude {call.arguments['longitude']}. "
-        f"The emulator gives {'an' if season == 'annual' else 'a'} {SEASON_TEXT[season]} surface air temperature "
-        f"of {value} °C there {when}, "
-        f"closest to option {letter} ({choices[letter]}). So the answer is {letter}."
+        f"{city.name} lies at latitude {call.arguments['latitude']}, longitude {call.arguments['longitude']}; its "
+        f"{SEASON_TEXT[season]} surface air temperature {era} is {value} °C, closest to option {letter} "
+        f"({choices[letter]}). So the answer is {letter}."
     )
     params = {
         "city": city.name,
@@ -167,11 +189,12 @@ def city_extreme(rng: np.random.Generator, letter: str) -> Problem:
             f"under {scenario_text(scenario)}?"
         )
     what = "local warming relative to 1850-1900" if mode == "most_warming" else "annual-mean temperature"
-    listing = "; ".join(f"{c.name} {v} °C" for c, v in zip(picked, values, strict=True))
-    extreme = "largest" if mode != "lowest" else "lowest"
+    key = LETTERS.index(letter)
+    others = ", ".join(f"{c.name} {v} °C" for i, (c, v) in enumerate(zip(picked, values, strict=True)) if i != key)
+    extreme = {"highest": "highest", "lowest": "lowest", "most_warming": "largest"}[mode]
     solution = (
-        f"The emulator gives the {what} in {year} under {scenario_text(scenario)}: {listing}. "
-        f"The {extreme} is {choices[letter]}, so the answer is {letter}."
+        f"{choices[letter]} has the {extreme} {what} in {year} under {scenario_gloss(scenario)}: "
+        f"{values[key]} °C, against {others}. So the answer is {letter}."
     )
     params = {"mode": mode, "cities": [c.name for c in picked], "year": year, "scenario": scenario, "values": values}
     reference = [lookup_call(c) for c in picked] + calls
@@ -200,10 +223,9 @@ def ghg_change(rng: np.random.Generator, letter: str) -> Problem:
         f"in every year from 2015 onward (positive = warmer)?"
     )
     solution = (
-        f"{city.name} lies at latitude {coords['latitude']}, longitude {coords['longitude']}. With {gas} emissions "
-        f"{change_text(percent)} from 2015 on, the emulator's temperature there in {year} under "
-        f"{scenario_text(scenario)} changes by {value:+.3f} °C, closest to option {letter} ({choices[letter]}). "
-        f"So the answer is {letter}."
+        f"{species_effect(gas, percent)}: with {gas} emissions {change_text(percent)} from 2015 on, the "
+        f"annual-mean temperature of {city.name} in {year} under {scenario_gloss(scenario)}, changes by "
+        f"{value:+.3f} °C, closest to option {letter} ({choices[letter]}). So the answer is {letter}."
     )
     params = {
         "city": city.name,
@@ -228,10 +250,11 @@ def scenario_spread(rng: np.random.Generator, letter: str) -> Problem:
         f"Across the four scenarios SSP1-2.6, SSP2-4.5, SSP3-7.0 and SSP5-8.5, what is the difference between the "
         f"highest and the lowest annual-mean surface air temperature in {place(city)} in {year}?"
     )
-    listing = "; ".join(f"{SCENARIO_NAMES[s]} {t} °C" for s, t in zip(SCENARIOS, temps, strict=True))
+    listing = ", ".join(f"{SCENARIO_NAMES[s]} {t} °C" for s, t in zip(SCENARIOS, temps, strict=True))
     solution = (
-        f"The emulator gives for {city.name} in {year}: {listing}. The spread is {max(temps)} - {min(temps)} = "
-        f"{value:.3f} °C, closest to option {letter} ({choices[letter]}). So the answer is {letter}."
+        f"The scenarios part as their emissions do; the annual-mean temperatures of {city.name} in {year} are "
+        f"{listing}, so the spread is {max(temps)} − {min(temps)} = {value:.3f} °C, closest to option {letter} "
+        f"({choices[letter]}). So the answer is {letter}."
     )
     params = {"city": city.name, "country": city.country, "year": year, "temperatures": temps, "value": value}
     return _problem("scenario_spread", question, choices, letter, [lookup_call(city), *calls], params, solution)
@@ -252,9 +275,9 @@ def trend(rng: np.random.Generator, letter: str) -> Problem:
         f"{first}, divided by the number of decades between the two years?"
     )
     solution = (
-        f"The emulator gives {t1} °C in {first} and {t2} °C in {last} for {city.name} under "
-        f"{scenario_text(scenario)}. ({t2} - {t1}) / {(last - first) / 10:g} decades = {value:+.3f} °C per decade, "
-        f"closest to option {letter} ({choices[letter]}). So the answer is {letter}."
+        f"Under {scenario_gloss(scenario)}, {city.name} has an annual-mean temperature of {t1} °C in {first} and "
+        f"{t2} °C in {last}: ({t2} − {t1}) / {(last - first) / 10:g} decades = {value:+.3f} °C per decade, closest "
+        f"to option {letter} ({choices[letter]}). So the answer is {letter}."
     )
     params = {
         "city": city.name,
@@ -286,10 +309,11 @@ def scenario_extreme(rng: np.random.Generator, letter: str) -> Problem:
     question = (
         f"Under which scenario is the {SEASON_TEXT[season]} surface air temperature in {place(city)} {mode} in {year}?"
     )
-    listing = "; ".join(f"{labels[i]} {temps[i]} °C" for i in order)
+    keyed = SCENARIOS[order[LETTERS.index(letter)]]
+    others = ", ".join(f"{labels[i]} {temps[i]} °C" for i in order if SCENARIOS[i] != keyed)
     solution = (
-        f"The emulator gives the {SEASON_TEXT[season]} temperature of {city.name} in {year}: {listing}. "
-        f"The {mode} is {choices[letter]}, so the answer is {letter}."
+        f"Under {scenario_gloss(keyed)}, the {SEASON_TEXT[season]} temperature of {city.name} in {year} is "
+        f"{mode}: {temps[SCENARIOS.index(keyed)]} °C, against {others}. So the answer is {letter}."
     )
     params = {
         "mode": mode,
@@ -321,9 +345,10 @@ def global_perturbation(rng: np.random.Generator, letter: str) -> Problem:
         f"year from 2015 onward?"
     )
     solution = (
-        f"Without the change the emulator gives {result['baseline_warming_vs_1850_1900_C']} °C of global warming "
-        f"in {year} under {scenario_text(scenario)}; with {species} emissions {change_text(percent)} it gives "
-        f"{value} °C ({change:+.3f} °C), closest to option {letter} ({choices[letter]}). So the answer is {letter}."
+        f"Under {scenario_gloss(scenario)}, global warming in {year} is {result['baseline_warming_vs_1850_1900_C']} "
+        f"°C above 1850-1900; {species_effect(species, percent)}: with "
+        f"{species} emissions {change_text(percent)} it is {value} °C ({change:+.3f} °C), closest to option {letter} ({choices[letter]}). So the answer is "
+        f"{letter}."
     )
     params = {"year": year, "scenario": scenario, "species": species, "percent_change": percent, "value": value}
     return _problem("global_perturbation", question, choices, letter, [call], params, solution)

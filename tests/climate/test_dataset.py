@@ -7,6 +7,7 @@ from collections import Counter
 from toolwise.bench.dataset_checks import format_guesser_accuracies, guessers_above_chance, replay_reference_calls
 from toolwise.bench.evaluate import evaluate
 from toolwise.bench.problem import read_jsonl
+from toolwise.bench.solutions import mentions_tools
 from toolwise.tasks.climate import _mcq
 from toolwise.tasks.climate.generate import (
     TEST_FILES,
@@ -25,6 +26,7 @@ def test_split_sizes_and_ids() -> None:
     ids = [p.id for p in MCQ + OPEN]
     assert len(ids) == len(set(ids))
     assert all(p.solution.rstrip().endswith(f"the answer is {p.answer}.") for p in MCQ)
+    assert all(mentions_tools(p.solution, p.tools) is None for p in MCQ + OPEN)  # WKD targets: facts, no tools
 
 
 def test_every_mcq_key_is_reproduced_by_replaying_its_reference_calls() -> None:
