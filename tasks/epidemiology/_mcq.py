@@ -74,6 +74,31 @@ def people(value: float) -> str:
     return f"{rounded:,.0f}" if abs(rounded) >= 1000 else f"{rounded:g}"
 
 
+def final_size(r0: float) -> float:
+    """The share z an unchecked SIR epidemic eventually infects: the root of z = 1 − exp(−R0·z)."""
+    z = 1.0
+    for _ in range(200):
+        z = 1.0 - math.exp(-r0 * z)
+    return z
+
+
+def epidemic_facts(spec: ScenarioSpec) -> str:
+    """What R0 implies, in words that carry over to any scenario (the worked solution's reasoning)."""
+    text = (
+        f"With R0 = {spec.r0:.1f}, an epidemic peaks once 1 − 1/R0 = {1 - 1 / spec.r0:.0%} are immune and, "
+        f"unchecked, infects z = 1 − e^(−R0·z) = {final_size(spec.r0):.0%}"
+    )
+    seasonal = spec.seasonality_min != 1.0
+    if spec.interventions:
+        return text + ("; interventions and seasonality slow it." if seasonal else "; interventions slow it.")
+    return text + ("; seasonality slows it." if seasonal else ".")
+
+
+def capitalized(text: str) -> str:
+    """The first letter upper-cased, the rest kept ("ICU" stays "ICU")."""
+    return text[:1].upper() + text[1:]
+
+
 def format_count(value: float) -> str:
     """A count of people with 3 significant figures, written as an integer (values here are >= 100)."""
     return f"{float(f'{value:.3g}'):.0f}"
@@ -171,8 +196,8 @@ def value_on_day(rng: np.random.Generator, letter: str) -> Problem | None:
     question = VALUE_QUESTION[output].format(where=region_text(region), d=day, p=day - 1)
     call = _scenario_call("epi_values_on_day", spec, day=day, outputs=[output], regions=[region])
     solution = (
-        f"The model gives {people(value)} for {output} {region_text(region)} on day {day} (epi_values_on_day); "
-        f"the closest option is {choices[letter]}."
+        f"{epidemic_facts(spec)} On day {day}, {SERIES_NOUN[output]} {region_text(region)} is {people(value)}, "
+        f"closest to option {letter} ({choices[letter]})."
     )
     params = {"output": output, "region": region, "day": day}
     return _problem("value_on_day", spec, question, choices, letter, [call], params, solution)
@@ -201,8 +226,8 @@ def range_between_days(rng: np.random.Generator, letter: str) -> Problem | None:
     )
     call = _scenario_call("epi_forecast", spec, days=last, outputs=[output], regions=[region])
     solution = (
-        f"The forecast (epi_forecast) of {output} {region_text(region)} on days {first} to {last} ranges from "
-        f"{people(low)} to {people(high)}; the closest option is {choices[letter]}."
+        f"{epidemic_facts(spec)} From day {first} to day {last}, {SERIES_NOUN[output]} {region_text(region)} ranges "
+        f"from {people(low)} to {people(high)}, closest to option {letter} ({choices[letter]})."
     )
     params = {"output": output, "region": region, "first_day": first, "last_day": last}
     return _problem("range_between_days", spec, question, choices, letter, [call], params, solution)
@@ -236,9 +261,9 @@ def trend(rng: np.random.Generator, letter: str, label: str) -> Problem | None:
     window = full[first : last + 1]
     peak_day = first + int(np.argmax(window))
     solution = (
-        f"The forecast (epi_forecast) of {output} {region_text(region)} is {people(window[0])} on day {first} and "
-        f"{people(window[-1])} on day {last}, and its largest value on those days is "
-        f"{people(window.max())}, on day {peak_day}; by the stated rule that is '{label}'."
+        f"{epidemic_facts(spec)} {capitalized(SERIES_NOUN[output])} {region_text(region)} is {people(window[0])} on "
+        f"day {first} and {people(window[-1])} on day {last}, largest ({people(window.max())}) on day {peak_day}; "
+        f"by the stated rule that is '{label}', option {letter}."
     )
     params = {"output": output, "region": region, "first_day": first, "last_day": last, "label": label}
     return _problem("trend", spec, question, choices, letter, [call], params, solution)
@@ -267,8 +292,8 @@ def peak_day(rng: np.random.Generator, letter: str) -> Problem | None:
     question = f"Over days 0 to {days}, on which day is {SERIES_NOUN[output]} {region_text(region)} largest?"
     call = _scenario_call("epi_peak", spec, days=days, output=output, regions=[region])
     solution = (
-        f"epi_peak over days 0 to {days} finds the largest {output} {region_text(region)}, {people(values[key])}, "
-        f"on day {key}."
+        f"{epidemic_facts(spec)} {capitalized(SERIES_NOUN[output])} {region_text(region)} is largest on day {key}, "
+        f"at {people(values[key])}, option {letter} ({choices[letter]})."
     )
     params = {"output": output, "region": region, "days": days, "peak_day": key}
     return _problem("peak_day", spec, question, choices, letter, [call], params, solution)
@@ -330,10 +355,10 @@ def best_intervention(rng: np.random.Generator, letter: str) -> Problem | None:
         )
         for i in order
     ]
-    listing = "; ".join(f"{L}: {people(values[i])}" for L, i in zip(LETTERS, order, strict=True))
+    listing = ", ".join(f"{people(values[i])} ({x})" for x, i in zip(LETTERS, order, strict=True) if x != letter)
     solution = (
-        f"epi_allocation_effect gives the statewide {measure} {output} with each option ({listing}); "
-        f"option {letter} gives the lowest."
+        f"Cutting contacts where and how the epidemic spreads most lowers it most: with {choices[letter]}, the "
+        f"{target_phrase(output, measure, days)} is {people(values[best])}, the lowest, against {listing}."
     )
     params = {"output": output, "measure": measure, "days": days, "start_day": start, "strength": strength}
     return _problem("best_intervention", spec, question, choices, letter, calls, params, solution)
@@ -367,8 +392,12 @@ def first_county_peak(rng: np.random.Generator, letter: str) -> Problem | None:
         "first (on the earliest day)?"
     )
     call = _scenario_call("epi_peak", spec, days=days, output=output, regions=[choices[L] for L in LETTERS])
-    listing = ", ".join(f"{counties[i]} day {peaks[i]}" for i in order)
-    solution = f"epi_peak gives the peak day of {output} in each county: {listing}; {counties[first]} is first."
+    listing = ", ".join(f"{counties[i]} day {peaks[i]}" for i in order if i != first)
+    seeds = ", ".join(sorted(spec.seed_infections))
+    solution = (
+        f"The epidemic, seeded in {seeds}, reaches the counties most connected to those first: "
+        f"{SERIES_NOUN[output]} peaks in {counties[first]} on day {peaks[first]}, against {listing}."
+    )
     params = {"output": output, "days": days, "counties": [choices[L] for L in LETTERS]}
     return _problem("first_county_peak", spec, question, choices, letter, [call], params, solution)
 

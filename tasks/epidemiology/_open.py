@@ -95,7 +95,7 @@ def allocation_problem(rng: np.random.Generator, rtol: float = 1e-7) -> Problem 
     )
     answer_json = json.dumps(allocation)
     solution = (
-        f"epi_allocation_effect gives the statewide {measure} {output}: {people(none)} without any allocation, "
+        f"The {target_phrase(output, measure, days)} is {people(none)} without any allocation, "
         f"{people(uni)} with the budget spread evenly ({uniform:g} in every county), and {people(top)} "
         f"({100 * (none - top) / none:.1f}% lower than without) with the budget put where it helps most, so "
         f"the answer is {answer_json}"

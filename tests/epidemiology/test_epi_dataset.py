@@ -9,6 +9,7 @@ import pytest
 
 from toolwise.bench.dataset_checks import format_guesser_accuracies, guessers_above_chance, replay_reference_calls
 from toolwise.bench.problem import LETTERS, Problem, read_jsonl
+from toolwise.bench.solutions import mentions_tools
 from toolwise.tasks.epidemiology._mcq import TEMPLATES, TREND_LABELS
 from toolwise.tasks.epidemiology._scenarios import ScenarioSpec
 from toolwise.tasks.epidemiology.generate import TEST_FILES, TEST_SEED, generate_problems, key_from_tool_results
@@ -93,12 +94,15 @@ def test_every_key_holds_at_a_much_tighter_solver_tolerance(problem: Problem) ->
         assert key_from_tool_results(problem, replay_reference_calls(problem)) == problem.answer
 
 
-def test_solutions_are_grounded_and_end_with_the_answer() -> None:
+def test_solutions_state_the_facts_without_naming_a_tool_and_end_with_the_answer() -> None:
     for p in MCQ:
         assert p.solution.endswith(f"The answer is {p.answer}.")
-        assert any(call.name in p.solution for call in p.reference_calls)
+        assert p.choices is not None and p.choices[p.answer] in p.solution, p.id  # the keyed option's content
+        if p.template not in ("best_intervention", "first_county_peak"):
+            assert f"R0 = {p.params['scenario']['r0']:.1f}" in p.solution, p.id  # what R0 implies, as reasoning
+        assert mentions_tools(p.solution, p.tools) is None, p.id
     for p in OPEN:
-        assert "epi_allocation_effect" in p.solution
+        assert "without any allocation" in p.solution and mentions_tools(p.solution, p.tools) is None, p.id
         assert p.solution.endswith(p.answer["reference_answer"].removeprefix("Answer: "))
 
 
