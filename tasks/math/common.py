@@ -56,12 +56,23 @@ def key_from_tool_results(problem: Problem, results: list[Any]) -> float:
     return value
 
 
-def grounded_solution(worked: str | None, printed: str, answer_text: str, unit: str | None = None) -> str:
-    """A training target: the source's worked solution if any, the tool's result as a fact, then the answer."""
-    lines = [worked.strip()] if worked and worked.strip() else []
-    in_unit = f" (the answer is asked in {unit})" if unit else ""
-    lines.append(f"Computing it with Python prints {printed}{in_unit}, so the answer is {answer_text}")
-    return "\n\n".join(lines)
+def has_reasoning(worked: str | None) -> bool:
+    """True when a source's solution explains something: not just the answer ("$4.16 \\times 10^{42}$")."""
+    prose = re.findall(r"(?<![\\A-Za-z])[A-Za-z]{2,}", worked or "")  # words, not LaTeX commands
+    return len(prose) >= 2
+
+
+def worked_solution(worked: str | None, answer_text: str, unit: str | None = None) -> str:
+    """A training target: the source's worked solution, then the answer; empty when the source has none.
+
+    An empty solution makes training ask the teacher for one (or drop the problem, counted): a target that
+    only states the answer, or narrates running code, teaches no knowledge.
+    """
+    if not has_reasoning(worked):
+        return ""
+    assert worked is not None
+    in_unit = f", in {unit}," if unit else ""
+    return f"{worked.strip()}\n\nSo{in_unit} the answer is {answer_text}"
 
 
 def read_pinned_ids(path: Path) -> list[str]:

@@ -59,7 +59,7 @@ def make_problem(subject: str, question: str, answer: float, level: str, worked:
         template=subject,
         tolerance=common.TOLERANCE,
         params={"subject": subject, "level": level},
-        solution=common.grounded_solution(worked, repr(float(answer)), answer_text),
+        solution=common.worked_solution(worked, answer_text),
         difficulty=level,
     )
 

@@ -67,7 +67,7 @@ def make_problem(row: Mapping[str, Any]) -> Problem | None:
         tolerance=common.TOLERANCE,
         unit=unit,
         params={"source": source, "problemid": str(row.get("problemid", "")).strip(), "answer_text": answer_text},
-        solution=common.grounded_solution(worked, printed, answer_text, unit),
+        solution=common.worked_solution(worked, answer_text, unit),
     )
 
 

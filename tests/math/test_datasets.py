@@ -35,7 +35,7 @@ def test_math_pool_and_the_papers_170(math_dir: Path) -> None:
     assert Counter(p.difficulty for p in test) == levels
     for p in test:
         assert p.answer_type == "numeric" and p.tolerance == 0.05 and p.tools == ["run_python"] and p.unit is None
-        assert p.solution.endswith(f"the answer is {p.answer:g}")
+        assert p.solution == ""  # the offline copy has no worked solutions: training asks a teacher for one
 
 
 def test_scibench_pool_and_the_papers_120(scibench_dir: Path) -> None:
