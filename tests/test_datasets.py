@@ -17,6 +17,7 @@ from toolwise.bench.evaluate import evaluate, task_manager
 from toolwise.bench.lmeval_hooks import tasks_dir
 from toolwise.bench.loop import import_tool_modules
 from toolwise.bench.problem import Problem, read_jsonl
+from toolwise.bench.solutions import mentions_tools
 from toolwise.tools import get_tool
 
 TASK_YAMLS = sorted(Path(tasks_dir()).glob("*/*.yaml"))
@@ -62,7 +63,8 @@ def test_split_is_well_formed(task: str, data: Path, tool_modules: list[str]) ->
     assert len(ids) == len(set(ids)), "problem ids must be unique"
     for p in problems:
         assert p.tools and p.reference_calls, f"{p.id}: needs tools and reference_calls"
-        assert p.solution.strip(), f"{p.id}: needs a tool-grounded solution"
+        assert p.solution.strip(), f"{p.id}: needs a worked solution"
+        assert mentions_tools(p.solution, p.tools) is None, f"{p.id}: a worked solution must not narrate a tool run"
         for call in p.reference_calls:
             assert call.name in p.tools, f"{p.id}: reference call {call.name} is not offered"
             get_tool(call.name).validate(call.arguments)  # ToolError if the stored arguments are invalid
