@@ -7,6 +7,7 @@ with small budgets (conftest.FAST_LIMITS) so the suite stays fast.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import socket
 import textwrap
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from toolwise.tools import get_tool
+from toolwise.tools.python_sandbox import _tool
 
 pytestmark = pytest.mark.usefixtures("fast_tool")
 
@@ -80,7 +82,10 @@ def test_fork_bomb_hits_the_process_limit_and_dies_with_the_jail(fast_tool, no_j
     still_works()
 
 
-def test_memory_bomb_gets_a_memory_error(fast_tool, no_jail_left) -> None:  # type: ignore[no-untyped-def]
+def test_memory_bomb_gets_a_memory_error(fast_tool, no_jail_left, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # Only the memory limit may stop it: with the suite's 1 s of CPU, a loaded machine once hit the CPU limit first.
+    monkeypatch.setattr(_tool, "TOOL_LIMITS", dataclasses.replace(fast_tool, cpu_seconds=30, wall_seconds=60))
+    _tool.run_python.tool_spec.clear_cache()  # type: ignore[attr-defined]
     for code in ("x = bytearray(64 * 2**30)", "blocks = []\nwhile True:\n    blocks.append(bytearray(10**7))"):
         value, error, _ = call(code)
         assert value is None and f"ran out of memory (the limit is {fast_tool.memory_mib} MiB)" in error

@@ -111,8 +111,13 @@ def build_command(
     code_fd: int,
     seccomp_fd: int,
     as_root: bool,
+    scratch: str | None = None,
 ) -> JailCommand:
-    """The full bubblewrap invocation for one snippet whose source is readable on ``code_fd``."""
+    """The full bubblewrap invocation for one snippet whose source is readable on ``code_fd``.
+
+    ``scratch`` is a host tmpfs (size and file limits, see ``_totals``) with ``work``, ``shm`` and ``tmp`` folders
+    to bind as the writable places; without it bubblewrap makes its own size-limited tmpfs.
+    """
     argv = [bwrap, "--die-with-parent", "--new-session", "--unshare-ipc", "--unshare-pid", "--unshare-net"]
     argv += ["--unshare-uts", "--unshare-cgroup-try", "--hostname", "sandbox"]
     uid = None
@@ -125,7 +130,7 @@ def build_command(
     env = sandbox_environment()
     for key, value in env.items():
         argv += ["--setenv", key, value]
-    argv += _filesystem(interpreter, limits, code_fd)
+    argv += _filesystem(interpreter, limits, code_fd, scratch)
     argv += ["--chdir", WORKDIR, "--seccomp", str(seccomp_fd), "--"]
     config = {
         "uid": uid,
@@ -176,7 +181,7 @@ def rlimits(limits: SandboxLimits) -> dict[str, tuple[int, int]]:
     }
 
 
-def _filesystem(interpreter: Interpreter, limits: SandboxLimits, code_fd: int) -> list[str]:
+def _filesystem(interpreter: Interpreter, limits: SandboxLimits, code_fd: int, scratch: str | None = None) -> list[str]:
     links = [p for p in (*_TOP_LEVEL_LINKS, *_SYSTEM_LIBRARY_DIRS) if os.path.islink(p)]  # /lib -> usr/lib
     # A distribution without merged /usr keeps libc in a real /lib, /lib64.
     mounts = [p for p in _TOP_LEVEL_LINKS if Path(p).name.startswith("lib") and _real_dir(p)]
@@ -189,7 +194,7 @@ def _filesystem(interpreter: Interpreter, limits: SandboxLimits, code_fd: int) -
     # its read-only bind, so /tmp becomes a private size-limited tmpfs of its own instead of a link to WORKDIR.
     python_under_tmp = any(p == "/tmp" or p.startswith("/tmp/") for p in [*mounts, *links])
     if python_under_tmp:
-        args += ["--perms", "01777", "--size", str(limits.scratch_mib << 20), "--tmpfs", "/tmp"]
+        args += _writable_place(scratch, "tmp", "/tmp", limits.scratch_mib)
     # Parents bubblewrap makes on its own are mode 0700 when it runs as root: the dropped uid could not pass.
     for parent in _ancestors([*mounts, *links]):
         if parent != "/tmp" or not python_under_tmp:
@@ -199,12 +204,19 @@ def _filesystem(interpreter: Interpreter, limits: SandboxLimits, code_fd: int) -
     for path in links:
         args += ["--symlink", os.readlink(path), path]
     args += ["--proc", "/proc", "--dev", "/dev"]
-    args += ["--perms", "01777", "--size", str(SHM_MIB << 20), "--tmpfs", "/dev/shm"]
-    args += ["--perms", "01777", "--size", str(limits.scratch_mib << 20), "--tmpfs", WORKDIR]
+    args += _writable_place(scratch, "shm", "/dev/shm", SHM_MIB)
+    args += _writable_place(scratch, "work", WORKDIR, limits.scratch_mib)
     args += ["--perms", "0444", "--file", str(code_fd), SCRIPT]
     if not python_under_tmp:
         args += ["--symlink", WORKDIR, "/tmp"]  # code that writes to /tmp lands in the private scratch
     return args
+
+
+def _writable_place(scratch: str | None, folder: str, target: str, mib: int) -> list[str]:
+    """A writable mount: a folder of the shared host scratch tmpfs, or bubblewrap's own size-limited tmpfs."""
+    if scratch is not None:
+        return ["--bind", f"{scratch}/{folder}", target]
+    return ["--perms", "01777", "--size", str(mib << 20), "--tmpfs", target]
 
 
 def _real_dir(path: str) -> bool:

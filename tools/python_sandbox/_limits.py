@@ -13,7 +13,10 @@ class SandboxLimits:
     ``cpu_seconds``, ``memory_mib`` (address space per process), ``max_processes``
     (processes and threads) and ``max_open_files`` are setrlimit limits;
     ``scratch_mib`` is the size of the private tmpfs that is the only writable
-    place. Output beyond ``max_output_bytes`` stops the snippet; the model reads
+    place, ``max_files`` the number of files and folders it can hold. Memory and
+    processes are also capped for all the snippet's processes together (a cgroup:
+    ``memory_mib + scratch_mib`` + 64 MiB of slack, ``max_processes`` + 2; see
+    ``_totals``). Output beyond ``max_output_bytes`` stops the snippet; the model reads
     at most ``shown_output_chars`` of it.
     """
 
@@ -23,6 +26,7 @@ class SandboxLimits:
     max_processes: int = 16
     max_open_files: int = 256
     scratch_mib: int = 64
+    max_files: int = 4096
     max_output_bytes: int = 1 << 20
     shown_output_chars: int = 8000
 
@@ -34,6 +38,7 @@ class SandboxLimits:
             "max_processes",
             "max_open_files",
             "scratch_mib",
+            "max_files",
             "max_output_bytes",
             "shown_output_chars",
         ):

@@ -16,7 +16,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from toolwise.tools.python_sandbox import _jail, _seccomp
+from toolwise.tools.python_sandbox import _jail, _seccomp, _totals
 from toolwise.tools.python_sandbox._limits import DEFAULT_LIMITS, SandboxLimits
 
 _SETUP_FAILED = 125  # the bootstrap's exit status when the jail could not be set up
@@ -38,10 +38,11 @@ class SnippetRun:
     timed_out: bool
     output_exceeded: bool
     seconds: float
+    memory_exceeded: bool = False  # the kernel killed a process for the snippet's memory total (cgroup)
 
     @property
     def ok(self) -> bool:
-        return self.exit_code == 0 and not (self.timed_out or self.output_exceeded)
+        return self.exit_code == 0 and not (self.timed_out or self.output_exceeded or self.memory_exceeded)
 
 
 def run_snippet(code: str, limits: SandboxLimits = DEFAULT_LIMITS) -> SnippetRun:
@@ -63,6 +64,40 @@ def _run_in_jail(
     bwrap = _jail.find_bwrap()
     if bwrap is None:
         raise SandboxUnavailable(_MISSING_BWRAP)
+    enclosure = _open_enclosure(limits)
+    try:
+        return _run_enclosed(code, limits, bwrap, enclosure, interpreter, host_uid)
+    finally:
+        if enclosure is not None:
+            enclosure.close()
+
+
+def _open_enclosure(limits: SandboxLimits) -> _totals.Enclosure | None:
+    """The snippet's cgroups and scratch mount; None only when the user opted out of totals."""
+    if _totals.opted_out():
+        return None
+    try:
+        return _totals.Enclosure.open(limits)
+    except OSError as exc:
+        raise SandboxUnavailable(_totals_message(str(exc))) from None
+
+
+def _totals_message(reason: str) -> str:
+    return (
+        f"the sandbox cannot cap the snippet's total memory, processes and files here: {reason}. Run the harness "
+        f"as root (cgroups and a scratch tmpfs), or set {_totals.OPT_OUT_ENV}=off to run with per-process limits "
+        "only (docs/sandbox.md says what that leaves open)"
+    )
+
+
+def _run_enclosed(
+    code: str,
+    limits: SandboxLimits,
+    bwrap: str,
+    enclosure: _totals.Enclosure | None,
+    interpreter: _jail.Interpreter | None,
+    host_uid: int | None,
+) -> SnippetRun:
     code_fd = _memfd("snippet", code.encode("utf-8"))
     seccomp_fd = _memfd("seccomp", _seccomp.build_filter())
     try:
@@ -73,10 +108,16 @@ def _run_in_jail(
             code_fd=code_fd,
             seccomp_fd=seccomp_fd,
             as_root=_jail.root_mode() and host_uid is None,
+            scratch=str(enclosure.scratch) if enclosure is not None and enclosure.scratch else None,
         )
+        argv = command.argv
+        if enclosure is not None:
+            if host_uid is not None:
+                enclosure.allow(host_uid)
+            argv = enclosure.wrap(argv)  # enters the cgroups, then execs bubblewrap: nothing starts outside them
         start = time.monotonic()
         proc = subprocess.Popen(
-            command.argv,
+            argv,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -91,6 +132,7 @@ def _run_in_jail(
     out, err, timed_out, exceeded = _collect(proc, start + limits.wall_seconds, limits.max_output_bytes)
     status = proc.returncode
     seconds = time.monotonic() - start
+    memory_exceeded = enclosure is not None and enclosure.memory_exceeded()
     exit_code, sig = _decode_status(status, killed=timed_out or exceeded)
     if exit_code == _SETUP_FAILED and b"sandbox setup failed" in err:
         raise SandboxUnavailable(err.decode("utf-8", "replace").strip())
@@ -102,6 +144,7 @@ def _run_in_jail(
         timed_out=timed_out,
         output_exceeded=exceeded,
         seconds=seconds,
+        memory_exceeded=memory_exceeded,
     )
 
 
@@ -202,6 +245,8 @@ def _probe() -> str:
         return _MISSING_BWRAP
     if not _seccomp.supported_arch():
         return "the sandbox's seccomp filter has no syscall table for this CPU architecture"
+    if not _totals.opted_out() and (reason := _totals.support()):
+        return _totals_message(reason)
     try:
         run = _run_in_jail(_PROBE_CODE, SandboxLimits(wall_seconds=20, cpu_seconds=10))
     except SandboxUnavailable as exc:

@@ -51,7 +51,11 @@ _DENIED_NAMES = (
     "settimeofday", "clock_settime", "clock_adjtime", "adjtimex", "sethostname", "setdomainname",
     "open_by_handle_at", "name_to_handle_at",
     "ioperm", "iopl", "modify_ldt", "uselib",
+    # Memory outside the address-space limit: memfds and System V segments live on after munmap.
+    "memfd_create", "memfd_secret", "shmget", "msgget", "semget",
 )  # fmt: skip
+# socket(AF_VSOCK, ...): the host's virtual-machine sockets are not behind the network namespace.
+AF_VSOCK = 40
 
 _ARCHES: dict[str, dict[str, object]] = {
     "x86_64": {
@@ -69,7 +73,8 @@ _ARCHES: dict[str, dict[str, object]] = {
             "settimeofday": 164, "clock_settime": 227, "clock_adjtime": 305, "adjtimex": 159,
             "sethostname": 170, "setdomainname": 171, "open_by_handle_at": 304, "name_to_handle_at": 303,
             "ioperm": 173, "iopl": 172, "modify_ldt": 154, "uselib": 134,
-            "clone": 56, "clone3": 435,
+            "memfd_create": 319, "memfd_secret": 447, "shmget": 29, "msgget": 68, "semget": 64,
+            "clone": 56, "clone3": 435, "socket": 41,
         },
     },
     "aarch64": {
@@ -86,7 +91,8 @@ _ARCHES: dict[str, dict[str, object]] = {
             "request_key": 218, "io_uring_setup": 425, "io_uring_enter": 426, "io_uring_register": 427,
             "settimeofday": 170, "clock_settime": 112, "clock_adjtime": 266, "adjtimex": 171,
             "sethostname": 161, "setdomainname": 162, "open_by_handle_at": 265, "name_to_handle_at": 264,
-            "clone": 220, "clone3": 435,
+            "memfd_create": 279, "memfd_secret": 447, "shmget": 194, "msgget": 186, "semget": 190,
+            "clone": 220, "clone3": 435, "socket": 198,
         },  # aarch64 has no ioperm, iopl, modify_ldt or uselib
     },
 }  # fmt: skip
@@ -132,7 +138,11 @@ def build_filter(machine: str | None = None) -> bytes:
         if name in numbers:
             emit(_JEQ_K, numbers[name], jt="eperm", jf=0)
     emit(_JEQ_K, numbers["clone3"], jt="enosys", jf=0)
+    emit(_JEQ_K, numbers["socket"], jt="socket", jf=0)
     emit(_JEQ_K, numbers["clone"], jt="clone", jf="allow")
+    label("socket")
+    emit(_LD_W_ABS, _OFF_ARG0_LO)
+    emit(_JEQ_K, AF_VSOCK, jt="eperm", jf="allow")
     label("clone")
     emit(_LD_W_ABS, _OFF_ARG0_LO)
     emit(_JSET_K, _CLONE_NAMESPACE_FLAGS, jt="eperm", jf="allow")

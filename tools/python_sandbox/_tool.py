@@ -53,6 +53,11 @@ def describe_failure(run: SnippetRun, limits: SandboxLimits) -> str:
         reason = f"ran past the {limits.wall_seconds:g} s time limit and was stopped"
     elif run.output_exceeded:
         reason = f"printed more than {limits.max_output_bytes // 1024} KiB of output and was stopped"
+    elif run.memory_exceeded:
+        reason = (
+            f"ran out of memory: all its processes, memfds and files together may hold {limits.memory_mib} MiB "
+            f"(+ {limits.scratch_mib} MiB of files), and the kernel stopped it"
+        )
     elif run.signal == signal.SIGXCPU or (run.signal == signal.SIGKILL and _looks_cpu_bound(run, limits)):
         reason = f"used more than {limits.cpu_seconds} s of CPU time and was stopped"
     elif _last_line(run.stderr).split(":")[0].endswith("MemoryError"):
