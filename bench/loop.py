@@ -247,7 +247,7 @@ class _State:
                 if result.ok:
                     record.result = _truncate(result.as_message(), self.limits.max_tool_result_chars)
                 else:
-                    record.error = _clip(as_text(result.error), self.limits.max_tool_result_chars)
+                    record.error = _tool_error(as_text(result.error), self.limits.max_tool_result_chars)
             t.tool_calls.append(record)
             if record.error is not None:
                 t.tool_errors += 1
@@ -288,6 +288,14 @@ class _PendingCall:
 def _clip(text: str, limit: int) -> str:
     """At most ``limit`` characters of ``text`` (what an error message quotes of the model's input)."""
     return text if len(text) <= limit else text[:limit] + f"... [{len(text) - limit} more characters]"
+
+
+def _tool_error(error: str, limit: int) -> str:
+    """A tool's error as the model reads it: argument-validation errors quote the model's input, so they are cut
+    to a few hundred characters (a 10 MB argument must not come back); others (a traceback) to the result cap."""
+    if error.startswith("invalid arguments for"):
+        return _clip(error, 2 * MAX_QUOTED_CHARS)
+    return _clip(error, limit)
 
 
 def _jsonish(value: Any) -> str:

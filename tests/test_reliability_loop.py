@@ -144,7 +144,9 @@ def test_a_hostile_server_reply_spoils_only_its_own_problem(case: str) -> None:
     if case in ("arguments as an object", "a lone surrogate"):  # readable: the conversation goes on
         assert first.error is None and first.answer == 21.0
     else:
-        assert (first.stop_reason == "backend_error" and "could not be read" in first.error) or "malformed" in first.error
+        assert (
+            first.stop_reason == "backend_error" and "could not be read" in first.error
+        ) or "malformed" in first.error
     json.loads(first.to_json().encode("utf-8"))
 
 
@@ -219,6 +221,17 @@ def test_a_ten_megabyte_argument_is_not_echoed_back() -> None:
     assert t.tool_errors == 1
     assert len(t.tool_calls[0].error) < 600 and len(str(t.tool_calls[0].arguments)) < 600
     assert len(t.to_json()) < 20_000
+
+
+def test_a_validation_error_quotes_a_few_hundred_characters_of_a_huge_argument() -> None:
+    huge = "x" * 10_000_000
+    calls = [ParsedToolCall("toy_multiply", {"a": huge, "b": 1}), ParsedToolCall("toy_multiply", {huge: 1})]
+    backend = PerProblem({PROBLEMS[0].id: AssistantTurn(content="", tool_calls=calls)})
+    [t] = run_conversations([Request(PROBLEMS[0], "choice")], backend, progress=False)
+    assert [len(c.error) < 700 for c in t.tool_calls] == [True, True]
+    assert "invalid arguments for 'toy_multiply'" in t.tool_calls[0].error
+    tool_messages = [m["content"] for m in t.messages if m["role"] == "tool"]
+    assert all(len(m) < 700 for m in tool_messages)
 
 
 def test_ten_thousand_calls_record_at_most_the_limit() -> None:
