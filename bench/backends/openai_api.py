@@ -18,7 +18,7 @@ try:
 except ImportError as exc:  # an optional extra: say which one
     raise ImportError("backend=openai needs the openai SDK: pip install 'toolwise[api]'") from exc
 
-from toolwise.bench.backends._api_base import ConcurrentAPIBackend
+from toolwise.bench.backends._api_base import ConcurrentAPIBackend, raw_json
 from toolwise.bench.backends._retry import Failure, FailureKind, classify_status_error
 from toolwise.bench.backends.base import AssistantTurn, Conversation, ParsedToolCall
 
@@ -27,8 +27,15 @@ MAX_STOP_SEQUENCES = 4  # the Chat Completions limit
 FINISH_REASONS = {"stop": "stop", "tool_calls": "tool_calls", "function_call": "tool_calls", "length": "length"}
 
 
-def parse_tool_arguments(raw: str | None) -> tuple[dict[str, Any] | None, str | None]:
-    """The arguments of a tool call as a dict, or None and the reason they are unusable."""
+def parse_tool_arguments(raw: Any) -> tuple[dict[str, Any] | None, str | None]:
+    """The arguments of a tool call as a dict, or None and the reason they are unusable.
+
+    The API sends a JSON string; some compatible servers send the object itself, which is taken as it is.
+    """
+    if isinstance(raw, dict):
+        return raw, None
+    if raw is not None and not isinstance(raw, str):
+        return None, f"arguments must be a JSON object, got {type(raw).__name__}"
     if raw is None or not raw.strip():
         return {}, None
     try:
@@ -189,7 +196,7 @@ class OpenAIBackend(ConcurrentAPIBackend):
         return None
 
     def _parse_response(self, conv: Conversation, response: Any) -> AssistantTurn:
-        raw = response.model_dump_json(exclude_unset=True)
+        raw = raw_json(response)
         usage = response.usage
         tokens_in = int(getattr(usage, "prompt_tokens", 0) or 0)
         tokens_out = int(getattr(usage, "completion_tokens", 0) or 0)
@@ -234,6 +241,7 @@ class OpenAIBackend(ConcurrentAPIBackend):
                 id=getattr(call, "id", None),
             )
         arguments, error = parse_tool_arguments(function.arguments)
+        raw = function.arguments if isinstance(function.arguments, str) else json.dumps(function.arguments, default=str)
         return ParsedToolCall(
-            name=function.name or "", arguments=arguments, raw=function.arguments or "", parse_error=error, id=call.id
+            name=str(function.name or ""), arguments=arguments, raw=raw or "", parse_error=error, id=call.id
         )
