@@ -33,7 +33,7 @@ AngleDeg = Annotated[float, bounded(-180.0, 180.0)]
 AngularSpeedDeg = Annotated[float, bounded(-3600.0, 3600.0)]
 AngularSpeedRad = Annotated[float, bounded(-200.0, 200.0)]
 Friction = Annotated[float, bounded(0.0, 2.0)]
-Restitution = Annotated[float, bounded(0.05, 1.0)]
+Restitution = Annotated[float, bounded(0.3, 1.0)]  # below 0.3 gravity during the 10 ms impact spoils e
 Damping = Annotated[float, bounded(0.0, 100.0)]
 DragCoefficient = Annotated[float, bounded(0.0, 10.0)]
 SampleCount = Annotated[int, Field(ge=2, le=101)]

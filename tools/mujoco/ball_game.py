@@ -90,7 +90,7 @@ def simulate_ball_hits_box_on_post(
         ball_velocity_x_m_per_s: initial horizontal velocity of the ball in m/s (positive toward the post).
         ball_velocity_z_m_per_s: initial vertical velocity of the ball in m/s (positive is up).
         duration_s: simulated physical time in seconds (at most 30).
-        restitution: coefficient of restitution of every impact, 0.05 to 1.
+        restitution: coefficient of restitution of every impact, 0.3 to 1.
         friction_coefficient: Coulomb friction coefficient of every contact.
         drag_coefficient_kg_per_m: quadratic drag coefficient c on the ball in F = -c |v| v, in kg/m.
         gravity_m_per_s2: magnitude of gravitational acceleration in m/s^2.

@@ -64,7 +64,7 @@ def simulate_sphere_collision(
         sphere2_velocity_x_m_per_s: initial x velocity of sphere 2 in m/s.
         sphere2_velocity_y_m_per_s: initial y velocity of sphere 2 in m/s.
         duration_s: simulated physical time in seconds (at most 30).
-        restitution: coefficient of restitution of the impact, 0.05 to 1 (1 is perfectly elastic).
+        restitution: coefficient of restitution of the impact, 0.3 to 1 (1 is perfectly elastic).
         timestep_s: integration step in seconds (implicit-fast Euler); smaller is more accurate and slower.
         n_samples: number of evenly spaced trajectory samples to return, including t = 0 and the end.
     """

@@ -59,7 +59,7 @@ def simulate_bouncing_ball(
         initial_velocity_z_m_per_s: initial vertical velocity in m/s (positive is up).
         duration_s: simulated physical time in seconds (at most 30).
         initial_height_m: height of the ball's lowest point above the ground at t = 0, in metres.
-        restitution: coefficient of restitution of ball-ground impacts, 0.05 to 1 (1 is perfectly elastic).
+        restitution: coefficient of restitution of ball-ground impacts, 0.3 to 1 (1 is perfectly elastic).
         friction_coefficient: Coulomb friction coefficient between ball and ground.
         drag_coefficient_kg_per_m: quadratic drag coefficient c in F = -c |v| v, in kg/m (0 for no air).
         gravity_m_per_s2: magnitude of gravitational acceleration in m/s^2.
