@@ -3,7 +3,7 @@
 hypothesis draws a year, a scenario and two emission changes from the schema's full -100..100 % range: more CO2
 or CH4 never cools, more SO2 (reflecting aerosol) never warms, and no change changes nothing. Black carbon has
 no fixed sign in FaIR 1.4.1 (its aerosol-cloud term competes with its absorption; docs/climate.md), so it is
-only checked to stay a small effect.
+only checked to stay below half a degree (the largest, cutting BC entirely in ssp585 by 2100, is 0.41 °C).
 """
 
 from __future__ import annotations
@@ -50,4 +50,4 @@ def test_no_emission_change_changes_nothing(year: int, scenario: str) -> None:
 @SETTINGS
 @given(years, scenarios, percents)
 def test_black_carbon_changes_stay_small_in_either_direction(year: int, scenario: str, percent: float) -> None:
-    assert abs(climate_global_temperature(year, scenario, bc_percent_change=percent)["change_C"]) < 0.2
+    assert abs(climate_global_temperature(year, scenario, bc_percent_change=percent)["change_C"]) < 0.5
