@@ -89,7 +89,8 @@ class SFTStageConfig:
     )
     merge_lora: bool = _help(
         "Merge the adapter into the weights when saving, so the checkpoint loads with a plain `pretrained=`; if "
-        "false, the final adapter is saved alone (evaluate with `peft=<dir>`). WKD's adapter is always merged: TUA "
+        "false, the final adapter is saved alone (evaluate with `pretrained=<out>/wkd,peft=<out>/final`: it was trained "
+        "on the merged WKD model, so `pretrained=<base>` would silently drop WKD). WKD's adapter is always merged: TUA "
         "trains on top of it.",
         True,
     )

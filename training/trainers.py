@@ -358,7 +358,7 @@ def _save_trained(
             save_checkpoint(merged, tokenizer, out_dir)
     elif config.use_lora:
         if trainer.accelerator.is_main_process:
-            # Adapter alone: evaluate with backend=hf,pretrained=<base>,peft=<out_dir>.
+            # Adapter alone: evaluate with backend=hf,pretrained=<the model it was trained on>,peft=<out_dir>.
             save_checkpoint(trainer.model, tokenizer, out_dir)
     else:
         out = Path(out_dir)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -163,3 +164,20 @@ def _flat(config: TrainConfig) -> dict[str, Any]:
     for section in ("collect", "wkd", "tua"):
         flat |= {f"{section}.{k}": v for k, v in data[section].items()}
     return flat
+
+
+def test_an_unmerged_final_adapter_loads_on_the_wkd_model_it_was_trained_on(
+    run: dict[str, Any], tmp_path: Path
+) -> None:
+    from toolwise.bench.backends.hf import HFBackend
+    from toolwise.training.conversations import no_tool_example
+    from toolwise.training.trainers import ModelSource, run_sft
+
+    wkd = run["out"] / "wkd"
+    config = dataclasses.replace(run["config"].tua, use_lora=True, lora_r=4, merge_lora=False)
+    examples = [no_tool_example(p, p.solution) for p in train_problems(2)]
+    run_sft(ModelSource(str(wkd)), examples, config, tmp_path / "adapter")
+    adapter = json.loads((tmp_path / "adapter" / "adapter_config.json").read_text())
+    assert Path(adapter["base_model_name_or_path"]) == wkd  # hence pretrained=<out>/wkd,peft=<out>/final
+    backend = HFBackend(str(wkd), peft=str(tmp_path / "adapter"), device="cpu")
+    assert type(backend.model).__name__.startswith("Peft")
