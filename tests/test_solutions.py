@@ -36,7 +36,8 @@ NARRATIONS = [
     ("I called the run_python function; it printed 3.", "run_python"),
     ("Using the tool, the temperature is 12 °C.", "tool"),
     ("A short script computes the sum: 5050.", "script"),
-    ("The program outputs 17.", "program"),
+    ("The program outputs 17.", "program outputs"),
+    ("Writing a short program that sums the terms gives 5050.", "Writing a short program"),
     ("The forecast gives 3,400 patients in hospital on day 60.", "The forecast gives"),
 ]
 
@@ -51,6 +52,8 @@ WORKED = [
     r"Integrating term by term, $\int_0^1 (x^2 + 1)\,dx = \frac{1}{3} + 1 = \boxed{\frac{4}{3}}$.",
     r"Substituting $u = x^2$ turns the equation into a quadratic with roots $u = 1$ and $u = 4$, so $\boxed{2}$.",
     r"By the Pythagorean theorem the hypotenuse is $\sqrt{5^2 + 12^2} = \boxed{13}$.",
+    r"At the beginning of a program, the 105 band members stand in 7 rows of 15, so $\boxed{15}$.",
+    r"One computer is programmed to back up data every 5 minutes, the other every 2: $\boxed{10}$ minutes.",
     "A pendulum of length 1.2 m has period 2π√(L/g) = 2.20 s, so it first passes the vertical after 0.55 s, "
     "closest to option B (0.55), so the answer is B",
     "Under SSP1-2.6, the lowest-emission pathway, warming by 2081-2100 is smallest: 1.8 K, so the answer is C.",
