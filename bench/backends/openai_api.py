@@ -4,11 +4,19 @@ Works with api.openai.com and any OpenAI-compatible server (a local ``vllm serve
 providers) through ``base_url=``. ``api_key`` and ``base_url`` come from ``--model_args`` or
 ``OPENAI_API_KEY`` / ``OPENAI_BASE_URL``. Reasoning models (o1, o3, o4, gpt-5) get
 ``max_completion_tokens`` and no sampling parameters, which they reject.
+
+``tool_format`` chooses how tools travel: ``native`` (``tools=`` / ``tool_calls``), ``text`` (the hf
+backend's fallback for chat templates that ignore ``tools=``: the tools described in the system prompt,
+``<tool_call>`` blocks read from the reply's text) or ``auto`` (ask the server once whether ``tools=``
+changes a prompt's token count, and use ``text`` if it does not). In ``native`` mode a reply that comes
+back with no ``tool_calls`` but call-like text is counted and warned about: the server's template may
+ignore the tools, or it runs without a tool-call parser.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 from typing import Any
@@ -18,13 +26,26 @@ try:
 except ImportError as exc:  # an optional extra: say which one
     raise ImportError("backend=openai needs the openai SDK: pip install 'toolwise[api]'") from exc
 
-from toolwise.bench.backends._api_base import ConcurrentAPIBackend, raw_json
+from toolwise.bench.backends._api_base import ConcurrentAPIBackend, ResultCallback, raw_json, run_coroutine
 from toolwise.bench.backends._retry import Failure, FailureKind, classify_status_error
-from toolwise.bench.backends.base import AssistantTurn, Conversation, ParsedToolCall
+from toolwise.bench.backends.base import AssistantTurn, Conversation, ParsedToolCall, stable_call_id
+from toolwise.bench.backends.tool_parsing import parse_tool_calls, text_fallback_messages
+
+log = logging.getLogger(__name__)
 
 REASONING_MODEL = re.compile(r"^(?:.*/)?(o\d|gpt-5)(?!-chat)")
 MAX_STOP_SEQUENCES = 4  # the Chat Completions limit
 FINISH_REASONS = {"stop": "stop", "tool_calls": "tool_calls", "function_call": "tool_calls", "length": "length"}
+TOOL_FORMATS = ("native", "text", "auto")
+# tool_format=auto sends a one-word prompt with and without this tool and compares the prompt token counts.
+PROBE_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "probe_tool_xyz",
+        "description": "A probe: does the chat template render the tools it is given?",
+        "parameters": {"type": "object", "properties": {"x": {"type": "number", "description": "x"}}},
+    },
+}
 
 
 def parse_tool_arguments(raw: Any) -> tuple[dict[str, Any] | None, str | None]:
@@ -121,6 +142,7 @@ class OpenAIBackend(ConcurrentAPIBackend):
         reasoning: bool | None = None,
         reasoning_effort: str | None = None,
         max_tokens_param: str = "auto",
+        tool_format: str = "native",
         **kwargs: Any,
     ) -> None:
         base_url = base_url or os.environ.get("OPENAI_BASE_URL") or None
@@ -134,6 +156,12 @@ class OpenAIBackend(ConcurrentAPIBackend):
         if max_tokens_param == "auto":
             max_tokens_param = "max_completion_tokens" if self.reasoning else "max_tokens"
         self.max_tokens_param = max_tokens_param
+        if tool_format not in TOOL_FORMATS:
+            raise ValueError(f"tool_format must be one of {', '.join(TOOL_FORMATS)}, got {tool_format!r}")
+        self.tool_format = tool_format
+        self.text_tools = tool_format == "text"  # auto decides at the first turn that offers tools
+        self._probed = tool_format != "auto"
+        self.untaken_text_calls = 0  # native replies with call-like text but no tool_calls
 
     def _new_client(self) -> Any:
         return openai.AsyncOpenAI(
@@ -148,20 +176,74 @@ class OpenAIBackend(ConcurrentAPIBackend):
         return (self.base_url or "https://api.openai.com/v1").rstrip("/")
 
     def cache_identity(self) -> dict[str, Any]:
-        return super().cache_identity() | {
+        identity = super().cache_identity() | {
             "reasoning": self.reasoning,
             "reasoning_effort": self.reasoning_effort,
             "max_tokens_param": self.max_tokens_param,
         }
+        if self.tool_format != "native":  # native runs keep the keys they had before tool_format existed
+            identity["tool_format"] = self.tool_format
+        return identity
+
+    def generate(
+        self, conversations: list[Conversation], on_result: ResultCallback | None = None
+    ) -> list[AssistantTurn]:
+        if not self._probed and any(conv.tools for conv in conversations):
+            self.text_tools = self._server_ignores_tools()
+            self._probed = True
+        return super().generate(conversations, on_result)
+
+    def _server_ignores_tools(self) -> bool:
+        """``tool_format=auto``: True when offering a tool does not lengthen the server's prompt (its chat
+        template drops ``tools=``, so the model would never see them)."""
+
+        async def probe() -> tuple[int | None, int | None]:
+            client = self._new_client()
+            request: dict[str, Any] = {
+                "model": self.model,
+                "messages": [{"role": "user", "content": "hi"}],
+                self.max_tokens_param: 1,
+            }
+            try:
+                plain = await self._send(client, request)
+                offered = await self._send(client, request | {"tools": [PROBE_TOOL]})
+            finally:
+                if self.http_client is None:
+                    await client.close()
+            return _prompt_tokens(plain), _prompt_tokens(offered)
+
+        try:
+            without, with_tool = run_coroutine(probe())
+        except Exception as exc:
+            if self._classify(exc) is None:
+                raise
+            log.warning("openai backend: tool_format=auto could not probe %s (%s); using native tools", self.model, exc)
+            return False
+        if without is None or with_tool is None:
+            log.warning("openai backend: the server reports no prompt_tokens; tool_format=auto keeps native tools")
+            return False
+        if with_tool > without:
+            log.info("openai backend: %s renders tools= (%d vs %d prompt tokens)", self.model, with_tool, without)
+            return False
+        log.warning(
+            "openai backend: %s ignores tools= (%d prompt tokens with a tool, %d without): its chat template "
+            "drops them; using the text fallback (tools in the system prompt, <tool_call> read from the text)",
+            self.model,
+            with_tool,
+            without,
+        )
+        return True
 
     def _build_request(self, conv: Conversation) -> dict[str, Any]:
         sampling = self.sampling(conv)
+        text_tools = bool(conv.tools) and self.text_tools
+        messages = text_fallback_messages(conv.messages, conv.tools) if text_tools else conv.messages
         request: dict[str, Any] = {
             "model": self.model,
-            "messages": to_openai_messages(conv.messages),
+            "messages": to_openai_messages(messages),
             self.max_tokens_param: sampling.max_tokens,
         }
-        if conv.tools:
+        if conv.tools and not text_tools:
             request["tools"] = conv.tools
         if sampling.seed is not None:
             request["seed"] = sampling.seed
@@ -211,6 +293,8 @@ class OpenAIBackend(ConcurrentAPIBackend):
         message = choice.message
         calls = [self._parse_call(call) for call in message.tool_calls or []]
         content = message.content or ""
+        if conv.tools and not calls and content:
+            content, calls = self._calls_in_text(conv, content)
         refusal = getattr(message, "refusal", None)
         if refusal:
             finish = "refusal"
@@ -219,6 +303,8 @@ class OpenAIBackend(ConcurrentAPIBackend):
             finish = "tool_calls" if calls else "stop"
         else:
             finish = FINISH_REASONS.get(choice.finish_reason, choice.finish_reason)
+        if calls and finish == "stop":  # calls read from the text: the server saw a plain reply
+            finish = "tool_calls"
         return AssistantTurn(
             content=content,
             tool_calls=calls,
@@ -228,6 +314,26 @@ class OpenAIBackend(ConcurrentAPIBackend):
             finish_reason=finish,
             raw=raw,
         )
+
+    def _calls_in_text(self, conv: Conversation, content: str) -> tuple[str, list[ParsedToolCall]]:
+        """Text mode: the ``<tool_call>`` blocks of the reply. Native mode: the content as it came, and a
+        warning if it holds what looks like a call the server did not return as ``tool_calls``."""
+        text, calls = parse_tool_calls(content)
+        if not calls:
+            return content, []
+        if self.text_tools:
+            for index, call in enumerate(calls):
+                call.id = stable_call_id(conv, index)
+            return text, calls
+        self.untaken_text_calls += 1
+        self._warn_once(
+            "untaken_text_calls",
+            f"openai backend: {self._label(conv)}: the server returned no tool_calls, but the reply reads like "
+            f"a tool call ({content[:80]!r}). Its chat template may ignore tools=, or it runs without a "
+            "tool-call parser (vllm serve --enable-auto-tool-choice --tool-call-parser ...); "
+            "tool_format=text (or auto) reads calls from the text. Counted in untaken_text_calls.",
+        )
+        return content, []
 
     @staticmethod
     def _parse_call(call: Any) -> ParsedToolCall:
@@ -245,3 +351,9 @@ class OpenAIBackend(ConcurrentAPIBackend):
         return ParsedToolCall(
             name=str(function.name or ""), arguments=arguments, raw=raw or "", parse_error=error, id=call.id
         )
+
+
+def _prompt_tokens(response: Any) -> int | None:
+    usage = getattr(response, "usage", None)
+    tokens = getattr(usage, "prompt_tokens", None)
+    return int(tokens) if tokens is not None else None
