@@ -28,6 +28,8 @@ def test_smollm2_answers_pde_questions_through_lm_eval() -> None:
     for sample in results["samples"]["pde_tool"]:
         no_tool, choice = (json.loads(r[0]) for r in sample["resps"])
         assert no_tool["final_text"] or no_tool["stop_reason"] == "length"
-        # the template ignores tools=, so the fallback put the schemas (thousands of tokens) in the prompt
-        assert choice["tokens_in"] > no_tool["tokens_in"] + 1000
+        if choice["turns"] == 1:
+            # the template ignores tools=, so the fallback put the compact tool description in the prompt:
+            # a few hundred tokens (the full JSON schemas were ~3,500)
+            assert 100 < choice["tokens_in"] - no_tool["tokens_in"] < 1000
         assert choice["stop_reason"] in {"answered", "length", "max_turns"}
