@@ -74,9 +74,8 @@ def package_data(subpackage: str) -> list[str]:
 
 
 def _skipped(relative: Path) -> bool:
-    return (
-        relative.suffix in {".py", ".pyc", ".pyo"}
-        or any(part == "__pycache__" or part.startswith(".") or part.endswith(".egg-info") for part in relative.parts)
+    return relative.suffix in {".py", ".pyc", ".pyo"} or any(
+        part == "__pycache__" or part.startswith(".") or part.endswith(".egg-info") for part in relative.parts
     )
 
 
