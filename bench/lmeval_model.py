@@ -166,7 +166,7 @@ class ToolAgentLM(LM):
             system_instruction = ctx[: ctx.rfind(doc["question"])].strip() or None
         if "problem" in doc:
             return problem_from_doc(doc), system_instruction
-        raise ValueError(
+        raise UsageError(
             f"task {instance.task_name!r} is not a toolwise task (its docs carry no 'problem'); "
             "use a stock lm-eval model for it"
         )
