@@ -143,6 +143,7 @@ def render_summary(summaries: list[TaskSummary], results_dir: str | None = None)
     where = results_dir or str(logged[0].samples_file.parent)
     for s in logged:
         lines.append(f"{s.task} transcripts: {s.samples_file}")
+        task_option = f" --task {s.task}" if len(logged) > 1 else ""  # ids may repeat across tasks
         for q, pid in s.examples.items():
-            lines.append(f"  {q} ({QUADRANTS[q]}): toolwise show {where} {pid}")
+            lines.append(f"  {q} ({QUADRANTS[q]}): toolwise show {where} {pid}{task_option}")
     return "\n".join(lines)

@@ -125,3 +125,14 @@ def test_the_lm_eval_process_indexes_only_the_toolwise_folder_for_toolwise_tasks
     assert proc.returncode == 0, proc.stderr[-2000:]
     listed = json.loads(proc.stdout.strip().splitlines()[-1])
     assert "pde_tool" in listed and "scitool" in listed and "hellaswag" not in listed
+
+
+def test_with_several_tasks_each_pointer_names_its_task(tmp_path: Path) -> None:
+    files = {}
+    for task, pair in (("pde_tool", [False, False]), ("mujoco_tool", [True, False])):
+        files[task] = tmp_path / f"samples_{task}_2026-01-01T00-00-00.jsonl"
+        files[task].write_text(json.dumps({"doc_id": 0, "doc": {"id": "p-0"}, "tool_use_acc": pair}) + "\n")
+    results = {"results": {task: {"acc_no_tool,none": 0.0} for task in files}}
+    text = render_summary(summarize(results, files), "results/")
+    assert "HN (hard, answered alone): toolwise show results/ p-0 --task pde_tool" in text
+    assert "EN (easy, answered alone): toolwise show results/ p-0 --task mujoco_tool" in text
