@@ -228,3 +228,86 @@ def test_a_short_fast_pendulum_gets_a_finer_step_and_keeps_its_energy() -> None:
     assert out["timestep_s"] < 1e-3
     energy = out["samples"]["mechanical_energy_J"]
     assert max(energy) - min(energy) < 1e-5 * energy[0]
+
+
+COLLISION, BOUNCE = "simulate_sphere_collision", "simulate_bouncing_ball"
+collision_arguments = st.fixed_dictionaries(
+    {
+        name: schema_floats(COLLISION, name)
+        for name in get_tool(COLLISION).parameters["properties"]
+        if name not in ("timestep_s", "n_samples")
+    }
+)
+
+
+def check_collision_invariants(args: dict) -> None:
+    outcome = get_tool(COLLISION).call({**args, "n_samples": 2})
+    if not outcome.ok:  # overlapping starts and runs past the step limit are refused in words
+        assert "overlap" in outcome.error or "steps" in outcome.error, outcome.error
+        return
+    start, end = (
+        {k: v[i] for k, v in outcome.value["samples"].items()} for i in (0, -1)
+    )  # the frictionless table conserves momentum; impacts with e <= 1 never add energy
+    m1, m2 = args["sphere1_mass_kg"], args["sphere2_mass_kg"]
+    for axis in ("vx", "vy"):
+        before = m1 * start[f"sphere1_{axis}_m_per_s"] + m2 * start[f"sphere2_{axis}_m_per_s"]
+        after = m1 * end[f"sphere1_{axis}_m_per_s"] + m2 * end[f"sphere2_{axis}_m_per_s"]
+        scale = m1 * (abs(args["sphere1_velocity_x_m_per_s"]) + abs(args["sphere1_velocity_y_m_per_s"])) + m2 * (
+            abs(args["sphere2_velocity_x_m_per_s"]) + abs(args["sphere2_velocity_y_m_per_s"])
+        )
+        assert after == pytest.approx(before, abs=1e-4 * scale + 1e-9)
+    assert end["kinetic_energy_J"] <= start["kinetic_energy_J"] * 1.001 + 1e-12
+
+
+@FAST
+@given(collision_arguments)
+def test_sphere_collisions_conserve_momentum_and_never_gain_energy(args: dict) -> None:
+    check_collision_invariants(args)
+
+
+def test_a_head_on_collision_drawn_across_the_range_follows_newtons_law() -> None:
+    # a heavy fast sphere into a light slow one, e = 0.3: approach 30 m/s, masses 1000 : 0.01
+    out = get_tool(COLLISION).fn(0.5, 1000.0, -5.0, 0.0, 20.0, 0.0, 0.05, 0.01, 0.0, 0.0, -10.0, 0.0, 0.5, 0.3)
+    separation = out["final"]["sphere2_vx_m_per_s"] - out["final"]["sphere1_vx_m_per_s"]
+    assert separation == pytest.approx(0.3 * 30.0, rel=0.01)
+    assert out["impact_timestep_s"] < out["timestep_s"]
+
+
+bounce_arguments = st.fixed_dictionaries(
+    {
+        "radius_m": schema_floats(BOUNCE, "radius_m"),
+        "mass_kg": schema_floats(BOUNCE, "mass_kg"),
+        "initial_velocity_x_m_per_s": schema_floats(BOUNCE, "initial_velocity_x_m_per_s"),
+        "initial_velocity_z_m_per_s": schema_floats(BOUNCE, "initial_velocity_z_m_per_s"),
+        "duration_s": st.floats(0.1, 3.0),  # a refined solve costs a finer step over the whole run
+        "initial_height_m": schema_floats(BOUNCE, "initial_height_m"),
+        "restitution": schema_floats(BOUNCE, "restitution"),
+        "friction_coefficient": schema_floats(BOUNCE, "friction_coefficient"),
+        "drag_coefficient_kg_per_m": schema_floats(BOUNCE, "drag_coefficient_kg_per_m"),
+        "gravity_m_per_s2": schema_floats(BOUNCE, "gravity_m_per_s2"),
+    }
+)
+
+
+def check_bounce_against_a_refined_solve(args: dict) -> None:
+    fn = get_tool(BOUNCE).fn
+    base = fn(**args)
+    fine = fn(**args, timestep_s=base["timestep_s"] / 4)
+    # the first landing and the first rebound decide every later event: they must agree with a 4x finer solve
+    shown = min(len(base["events"]["landing_times_s"]), len(fine["events"]["landing_times_s"]))
+    for key, scale in (("landing_times_s", args["duration_s"]), ("max_height_after_each_landing_m", None)):
+        for a, b in list(zip(base["events"][key], fine["events"][key], strict=False))[: min(shown, 1)]:
+            assert a == pytest.approx(b, rel=0.01, abs=0.002 * (scale or abs(b)) + 1e-3 * (scale is None))
+
+
+@pytest.mark.slow
+@settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow], **_SETTINGS)
+@given(bounce_arguments)
+def test_bounces_agree_with_a_four_times_finer_solve(args: dict) -> None:
+    check_bounce_against_a_refined_solve(args)
+
+
+@FAST
+@given(bounce_arguments)
+def test_a_few_bounces_agree_with_a_four_times_finer_solve(args: dict) -> None:
+    check_bounce_against_a_refined_solve(args)

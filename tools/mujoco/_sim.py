@@ -30,6 +30,7 @@ class Run:
     qpos: np.ndarray  # (n + 1, nq)
     qvel: np.ndarray  # (n + 1, nv)
     timestep_s: float  # the step actually used (duration / n)
+    impact_timestep_s: float | None = None  # the finer step taken through impacts, when the scene refines them
 
     @property
     def duration_s(self) -> float:
@@ -52,19 +53,43 @@ def step_count(duration_s: float, timestep_s: float) -> int:
     return max(steps, 1)
 
 
+@dataclass(frozen=True)
+class Impacts:
+    """Where a scene's bodies can strike each other, so ``run`` can take fine steps through each impact.
+
+    ``gap(data)`` is the smallest clearance between bodies that may collide (metres, negative while a soft
+    contact is compressed) and ``speed(data)`` a bound on how fast that clearance can close. While the gap is
+    within two coarse steps of closing, and for ``IMPACT_WINDOW_S`` after, the coarse step is split into
+    ``step_s`` sub-steps; a contact that lasts longer is a resting or rolling one and goes back to coarse steps.
+    """
+
+    gap: Callable[[mujoco.MjData], float]
+    speed: Callable[[mujoco.MjData], float]
+    step_s: float
+
+
+IMPACT_WINDOW_S = 0.012  # a soft impact lasts about 10 ms (less when damped): it is over by then
+IMPACT_MIN_SPEED_M_PER_S = 0.2  # slower touches (rebounds under 2 mm, settling, rolling) keep the coarse step
+
+
 def run(
     model: mujoco.MjModel,
     data: mujoco.MjData,
     duration_s: float,
     timestep_s: float,
     before_step: Callable[[mujoco.MjData], None] | None = None,
+    impacts: Impacts | None = None,
 ) -> Run:
     """Step ``data`` for exactly ``duration_s`` of simulated time, recording the state after each step.
 
-    ``before_step`` runs before every step (e.g. to apply air drag from the current velocity).
+    ``before_step`` runs before every step (e.g. to apply air drag from the current velocity). With ``impacts``
+    the steps through each impact are refined (see :class:`Impacts`); every sub-step is recorded.
     """
     steps = step_count(duration_s, timestep_s)
-    model.opt.timestep = duration_s / steps
+    coarse = duration_s / steps
+    if impacts is not None and impacts.step_s < coarse:
+        return _run_refining_impacts(model, data, duration_s, steps, before_step, impacts)
+    model.opt.timestep = coarse
     mujoco.mj_forward(model, data)
     qpos = np.empty((steps + 1, model.nq))
     qvel = np.empty((steps + 1, model.nv))
@@ -74,14 +99,69 @@ def run(
             before_step(data)
         mujoco.mj_step(model, data)
         qpos[i], qvel[i] = data.qpos, data.qvel
+    _check_stable(data, qpos, qvel)
+    time_s = np.arange(steps + 1) * model.opt.timestep
+    time_s[-1] = duration_s  # the last state is at the stated time exactly, not a rounding error away
+    return Run(time_s=time_s, qpos=qpos, qvel=qvel, timestep_s=float(model.opt.timestep))
+
+
+def _run_refining_impacts(
+    model: mujoco.MjModel,
+    data: mujoco.MjData,
+    duration_s: float,
+    steps: int,
+    before_step: Callable[[mujoco.MjData], None] | None,
+    impacts: Impacts,
+) -> Run:
+    coarse = duration_s / steps
+    split = math.ceil(coarse / impacts.step_s - 1e-9)
+    fine = coarse / split
+    mujoco.mj_forward(model, data)
+    times = np.empty(steps + 1)
+    qpos, qvel = np.empty((steps + 1, model.nq)), np.empty((steps + 1, model.nv))
+    times[0], qpos[0], qvel[0] = 0.0, data.qpos, data.qvel
+    episode_start: float | None = None
+    taken = 0
+    for i in range(steps):
+        t = i * coarse
+        speed = impacts.speed(data)
+        near = impacts.gap(data) <= 2 * coarse * max(speed, IMPACT_MIN_SPEED_M_PER_S)
+        if episode_start is None and near and speed >= IMPACT_MIN_SPEED_M_PER_S:
+            episode_start = t  # an impact begins within two coarse steps
+        elif episode_start is not None and not near and t - episode_start >= IMPACT_WINDOW_S:
+            episode_start = None  # the bodies have parted: the next approach is a new impact
+        refine = episode_start is not None and t - episode_start < IMPACT_WINDOW_S
+        n, model.opt.timestep = (split, fine) if refine else (1, coarse)
+        taken += n
+        if taken > MAX_STEPS:
+            raise ToolError(
+                f"resolving the impacts of this {duration_s:g} s run needs more than {MAX_STEPS} steps: "
+                "shorten the duration"
+            )
+        if taken >= len(times):  # grow the records by the sub-steps of an impact or more
+            grow = max(len(times) // 2, split * 64)
+            times = np.concatenate([times, np.empty(grow)])
+            qpos = np.concatenate([qpos, np.empty((grow, model.nq))])
+            qvel = np.concatenate([qvel, np.empty((grow, model.nv))])
+        for k in range(1, n + 1):
+            if before_step is not None:
+                before_step(data)
+            mujoco.mj_step(model, data)
+            row = taken - n + k
+            times[row] = t + k * model.opt.timestep if k < n else (i + 1) * coarse
+            qpos[row], qvel[row] = data.qpos, data.qvel
+    times, qpos, qvel = times[: taken + 1], qpos[: taken + 1], qvel[: taken + 1]
+    _check_stable(data, qpos, qvel)
+    times[-1] = duration_s
+    return Run(time_s=times, qpos=qpos, qvel=qvel, timestep_s=coarse, impact_timestep_s=fine)
+
+
+def _check_stable(data: mujoco.MjData, qpos: np.ndarray, qvel: np.ndarray) -> None:
     if (
         not (np.isfinite(qpos).all() and np.isfinite(qvel).all())
         or data.warning[mujoco.mjtWarning.mjWARN_BADQACC].number
     ):
         raise ToolError("the simulation became numerically unstable; use a smaller timestep_s or gentler parameters")
-    time_s = np.arange(steps + 1) * model.opt.timestep
-    time_s[-1] = duration_s  # the last state is at the stated time exactly, not a rounding error away
-    return Run(time_s=time_s, qpos=qpos, qvel=qvel, timestep_s=float(model.opt.timestep))
 
 
 def quadratic_drag(model: mujoco.MjModel, body: str, coefficient: float) -> Callable[[mujoco.MjData], None] | None:
@@ -147,10 +227,13 @@ def summary(
     n_samples: int,
 ) -> dict[str, object]:
     """The JSON a scene tool returns: final values, extremes over every step, events and a coarse trajectory."""
+    steps = {"timestep_s": sig(result.timestep_s)}
+    if result.impact_timestep_s is not None:
+        steps["impact_timestep_s"] = sig(result.impact_timestep_s)
     return {
         "scene": scene,
         "simulated_time_s": sig(result.duration_s),
-        "timestep_s": sig(result.timestep_s),
+        **steps,
         "final": {name: sig(values[-1]) for name, values in series.items()},
         "max": {name: sig(series[name].max()) for name in extremes},
         "min": {name: sig(series[name].min()) for name in extremes},
