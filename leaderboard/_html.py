@@ -13,6 +13,7 @@ from toolwise.leaderboard._format import (
     DAGGER,
     DIFF_COLUMNS,
     DOUBLE_DAGGER,
+    FAILED_MARK,
     LEGEND,
     MISSING,
     SECTION,
@@ -20,6 +21,7 @@ from toolwise.leaderboard._format import (
     best_models,
     counts_text,
     display_task,
+    failures,
     footnotes,
     interval_text,
     is_missing,
@@ -72,9 +74,10 @@ def _main_row(board: Leaderboard, model: str) -> dict[str, Any]:
                 continue
             bold = column.best_marked and model in best_models(board, task, column.metric)
             interval = interval_text(cell) if column.interval else ""
-            html = _value_html(
-                percent(cell["value"]), bold=bold, marker=DAGGER if cell["note"] else "", interval=interval
-            )
+            marker = DAGGER if cell["note"] else ""
+            if column.metric in ("acc_no_tool", "acc_choice") and failures(board, model, task):
+                marker += FAILED_MARK
+            html = _value_html(percent(cell["value"]), bold=bold, marker=marker, interval=interval)
             cells.append({"html": html, "sort": _sort_value(cell["value"])})
     return {"model": model, "cells": _mark_groups(cells, first=2, width=len(TASK_COLUMNS))}
 

@@ -8,7 +8,7 @@ import pytest
 from lb_results import metrics_from_outcomes, outcomes, write_run
 from typer.testing import CliRunner
 
-from toolwise.leaderboard import build_leaderboard, load_runs, to_markdown
+from toolwise.leaderboard import build_leaderboard, load_runs, to_html, to_markdown
 from toolwise.leaderboard._errors import LeaderboardWarning, ResultsError
 from toolwise.leaderboard.cli import app
 
@@ -43,6 +43,8 @@ def test_allowed_failures_are_ranked_but_marked(results: Path) -> None:
     assert "¶" in always_row and "¶" not in oracle_row
     assert "¶ some problems of the run failed" in text
     assert board.cell("always", "pde_tool", "n_failed")["value"] == 3
+    page = to_html(board)
+    assert page.count("¶") >= 3  # the two accuracy cells of the run and the footnote
 
 
 def test_a_threshold_of_your_choice(results: Path) -> None:
