@@ -140,3 +140,10 @@ def test_a_misspelt_argument_is_one_line_with_the_known_ones(tmp_path: Path) -> 
     assert done.returncode != 0 and "Traceback" not in done.stderr
     [line] = [line for line in done.stderr.splitlines() if line.startswith("toolwise: error:")]
     assert "unknown model_args ['max_turn']" in line and "max_turns" in line
+
+
+def test_the_hf_backend_names_a_missing_folder_and_its_known_arguments() -> None:
+    with pytest.raises(UsageError, match=r"pretrained=/no/such/folder: no such folder"):
+        ToolAgentLM(backend="hf", pretrained="/no/such/folder")
+    with pytest.raises(ValueError, match=r"hf backend: unknown model_args \['dtpye'\]; known: .*dtype"):
+        make_backend("hf", pretrained="/no/such/folder", dtpye="bfloat16")
