@@ -32,6 +32,7 @@ from rich.table import Table
 
 from toolwise.bench.backends import Backend, make_backend
 from toolwise.bench.problem import Problem
+from toolwise.training import llamafactory
 from toolwise.training.collect import collect, record_problem
 from toolwise.training.config import STAGES, Stage, TrainConfig, save_config
 from toolwise.training.domains import load_training_problems
@@ -189,6 +190,19 @@ class Pipeline:
             table.add_row(key, f"{value:.4g}" if isinstance(value, float) else str(value))
         self.console.print(table)
 
+    def _export_llamafactory(
+        self, name: str, records: list[dict[str, Any]], stage: Any, model: str, kind: str = "sft"
+    ) -> None:
+        """The stage's data and a training YAML for LLaMA-Factory, in ``<out>/llamafactory/``."""
+        folder = self.out / "llamafactory"
+        dataset = f"toolwise_{name}"
+        if kind == "dpo":
+            llamafactory.export_dpo(folder, dataset, records)
+        else:
+            llamafactory.export_sft(folder, dataset, records)
+        text = llamafactory.stage_yaml(self.config, stage, model, dataset, name, kind)
+        (folder / f"{name}.yaml").write_text(text, encoding="utf-8")
+
     # Models ---------------------------------------------------------------------------------------------------
     def base_source(self) -> ModelSource:
         """The base model; a GGUF file or a replaced chat template is first saved as a plain checkpoint."""
@@ -260,6 +274,7 @@ class Pipeline:
         folder = self.data_dir("wkd")
         if _is_main_process():
             save_dataset(examples, folder, "sft")
+            self._export_llamafactory("wkd_sft", examples, self.config.wkd, base.path)
         has_open = any(p.answer_type == "open" for p in problems.values())
         sft_dir = self.out / "wkd_sft" if has_open else self.wkd_dir
         # TUA starts from the WKD weights, so a WKD adapter is always merged (merge_lora applies to the final model).
@@ -281,6 +296,8 @@ class Pipeline:
                     save_dataset(proposals.sft_examples, folder, "best_proposals")
                 summary.update(proposals.counts())
         pairs = read_jsonl(folder / "dpo.jsonl")
+        if pairs and _is_main_process():
+            self._export_llamafactory("wkd_dpo", pairs, self.config.wkd, "wkd_sft", kind="dpo")
         if pairs:
             summary["dpo"] = run_dpo(ModelSource(str(sft_dir)), pairs, cfg, self.wkd_dir).as_dict()
         else:
@@ -308,6 +325,7 @@ class Pipeline:
         examples, counts = tua_examples(records, problems, split, cfg)
         if _is_main_process():
             save_dataset(examples, folder, "sft")
+            self._export_llamafactory("tua_sft", examples, cfg, str(self.wkd_dir))
         sft = run_sft(ModelSource(str(self.wkd_dir)), examples, cfg, self.final_dir)
         if _is_main_process():
             # What evaluation must offer this model: read by backend=...,answer_tool=auto (the default).
