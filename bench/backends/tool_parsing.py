@@ -98,9 +98,13 @@ def _type_text(schema: dict[str, Any]) -> str:
 def _compact_range(schema: dict[str, Any]) -> str:
     def bound(key: str) -> float | None:
         value = schema.get(key)
-        return value if isinstance(value, int | float) and abs(value) < _SANITY_BOUND else None
+        if not isinstance(value, int | float) or abs(value) >= _SANITY_BOUND:
+            return None
+        # A tiny positive minimum (1e-9: no denormals) means "positive"; shown as >0.
+        return 0 if key in ("minimum", "exclusiveMinimum") and 0 < value < 1 / _SANITY_BOUND else value
 
     low, low_open = (bound("minimum"), False) if bound("minimum") is not None else (bound("exclusiveMinimum"), True)
+    low_open = low_open or (low == 0 and 0 < (schema.get("minimum") or 0) < 1 / _SANITY_BOUND)
     high, high_open = (bound("maximum"), False) if bound("maximum") is not None else (bound("exclusiveMaximum"), True)
     if low is None and high is None:
         return ""
