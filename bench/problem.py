@@ -29,7 +29,7 @@ class Problem:
 
     ``reference_calls`` replayed through the tools reproduce ``answer``: that is
     the dataset's self-check and what the scripted oracle replays. ``solution``
-    is a tool-grounded worked solution (training targets).
+    is a tool-free worked solution that states what the tools compute as knowledge (the WKD target).
     """
 
     id: str

@@ -48,7 +48,7 @@ class CollectConfig:
     n_train: int = _help("Number of training questions to generate from the task's training split.", 200)
     seed: int = _help("Seed of the training split (the domain keeps it disjoint from its test seeds).", 1)
     solution_source: Literal["dataset", "teacher"] = _help(
-        "Where the tool-free worked solution comes from: the dataset's own tool-grounded `solution`, or the "
+        "Where the tool-free worked solution comes from: the dataset's own `solution` (knowledge, never a tool run), or the "
         "teacher rewriting its trajectory into a solution that never mentions tools.",
         "dataset",
     )
