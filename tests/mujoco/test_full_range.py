@@ -311,3 +311,55 @@ def test_bounces_agree_with_a_four_times_finer_solve(args: dict) -> None:
 @given(bounce_arguments)
 def test_a_few_bounces_agree_with_a_four_times_finer_solve(args: dict) -> None:
     check_bounce_against_a_refined_solve(args)
+
+
+ROLL = "simulate_rolling_ball"
+rolling_arguments = st.fixed_dictionaries(
+    {
+        name: schema_floats(ROLL, name)
+        for name in (
+            "radius_m",
+            "mass_kg",
+            "friction_coefficient",
+            "initial_velocity_m_per_s",
+            "initial_spin_rad_per_s",
+            "duration_s",
+            "gravity_m_per_s2",
+        )
+    }
+)
+
+
+def check_rolling_against_the_closed_form(args: dict) -> None:
+    out = get_tool(ROLL).fn(**args)
+    radius, mu, g = args["radius_m"], args["friction_coefficient"], args["gravity_m_per_s2"]
+    v0, spin0, duration = args["initial_velocity_m_per_s"], args["initial_spin_rad_per_s"], args["duration_s"]
+    slip0 = v0 - radius * spin0
+    # without drag the angular momentum about the contact point is conserved: v ends at (5 v0 + 2 R w0) / 7
+    # once friction (slip falling at 3.5 mu g) has ended the slip
+    slipping = abs(slip0) / (3.5 * mu * g) if mu > 0 else math.inf
+    scale = abs(v0) + radius * abs(spin0) + 1e-3
+    if slipping < duration:
+        assert out["final"]["velocity_m_per_s"] == pytest.approx((5 * v0 + 2 * radius * spin0) / 7, abs=1e-3 * scale)
+        if abs(slip0) > REST_SPEED_M_PER_S:
+            rolls = (abs(slip0) - REST_SPEED_M_PER_S) / (3.5 * mu * g)
+            assert out["events"]["rolling_without_slipping_from_time_s"] == pytest.approx(
+                rolls, rel=0.01, abs=2 * out["timestep_s"]
+            )
+    else:
+        direction = math.copysign(1.0, slip0)
+        expected = v0 - direction * mu * g * duration
+        assert out["final"]["velocity_m_per_s"] == pytest.approx(expected, abs=1e-3 * scale + 1e-3)
+
+
+@FAST
+@given(rolling_arguments)
+def test_a_sliding_ball_ends_rolling_where_angular_momentum_says(args: dict) -> None:
+    check_rolling_against_the_closed_form(args)
+
+
+@pytest.mark.slow
+@THOROUGH
+@given(rolling_arguments)
+def test_a_sliding_ball_ends_rolling_where_angular_momentum_says_on_many_draws(args: dict) -> None:
+    check_rolling_against_the_closed_form(args)

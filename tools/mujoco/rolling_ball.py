@@ -1,4 +1,10 @@
-"""A ball launched along flat ground with spin: it slides, friction turns slipping into rolling."""
+"""A ball launched along flat ground with spin: it slides, friction turns slipping into rolling.
+
+A ball on flat ground stays on it, so the scene has two degrees of freedom: the centre's slide along x and the
+spin about y. Coulomb friction acts on the slip v - R * spin: it is the dry friction (mu m g) of a fixed tendon
+whose length is x - R * angle, integrated with RK4. MuJoCo's free ball on its soft, convex contact hopped off the
+ground in proportion to mu times the slip at fast launches, so the slip ended up to a third late (issue 18).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,6 @@ import numpy as np
 
 from toolwise.tools import tool
 from toolwise.tools.mujoco import _sim
-from toolwise.tools.mujoco._contact import FRICTION_SOLREF
 from toolwise.tools.mujoco._params import (
     AngularSpeedRad,
     DragCoefficient,
@@ -22,7 +27,42 @@ from toolwise.tools.mujoco._params import (
 )
 
 ROLLING_TIMESTEP_S = 0.001
+MIN_ROLLING_TIMESTEP_S = 1e-4
 ROLLING_SLIP_M_PER_S = 0.01  # "rolling without slipping" once |v - R*omega| is below 1 cm/s
+# the step is at most this fraction of the time friction takes to end the slip, so it ends on time (issue 18)
+SLIP_RESOLUTION = 0.005
+FRICTION_IMPEDANCE = 0.9999
+SLIP_DECELERATION_FACTOR = 3.5  # a solid sphere's slip falls at (1 + m R^2 / I) mu g = 3.5 mu g
+
+
+def rolling_timestep(slip_m_per_s: float, mu: float, g: float, duration_s: float, requested_s: float) -> float:
+    """The requested step, refined so that the end of the slip is resolved."""
+    if slip_m_per_s == 0 or mu == 0:
+        return requested_s
+    slipping_s = abs(slip_m_per_s) / (SLIP_DECELERATION_FACTOR * mu * g)
+    return min(requested_s, max(SLIP_RESOLUTION * slipping_s, MIN_ROLLING_TIMESTEP_S, duration_s / _sim.MAX_STEPS))
+
+
+def rolling_time(time_s: np.ndarray, slip: np.ndarray, mu_g: float, step_s: float) -> float | None:
+    """When |slip| first falls below 1 cm/s; None if it never does.
+
+    Friction is exact Coulomb (slip falling at a constant rate) until the last two steps, where the soft dry
+    friction takes over, so a crossing inside that soft tail is extrapolated from the last steps of constant
+    deceleration instead of read off the tail.
+    """
+    below = np.nonzero(slip < ROLLING_SLIP_M_PER_S)[0]
+    if len(below) == 0:
+        return None
+    j = int(below[0])
+    if j == 0:
+        return 0.0
+    soft = np.nonzero(slip <= max(3 * SLIP_DECELERATION_FACTOR * mu_g * step_s, ROLLING_SLIP_M_PER_S))[0]
+    k = int(soft[0])
+    if k >= 2 and k < j + 1 and slip[k - 2] > slip[k - 1]:  # the threshold lies in the soft tail
+        rate = (slip[k - 2] - slip[k - 1]) / (time_s[k - 1] - time_s[k - 2])
+        return float(time_s[k - 1] + (slip[k - 1] - ROLLING_SLIP_M_PER_S) / rate)
+    a, b = slip[j - 1] - ROLLING_SLIP_M_PER_S, slip[j] - ROLLING_SLIP_M_PER_S
+    return float(time_s[j - 1] + a / (a - b) * (time_s[j] - time_s[j - 1]))
 
 
 @tool
@@ -57,30 +97,46 @@ def simulate_rolling_ball(
         duration_s: simulated physical time in seconds (at most 30).
         drag_coefficient_kg_per_m: quadratic drag coefficient c in F = -c |v| v, in kg/m (0 for no air).
         gravity_m_per_s2: magnitude of gravitational acceleration in m/s^2.
-        timestep_s: integration step in seconds (implicit-fast Euler); smaller is more accurate and slower.
+        timestep_s: largest integration step in seconds (RK4); the tool takes a finer one when a short slip
+            needs it.
         n_samples: number of evenly spaced trajectory samples to return, including t = 0 and the end.
     """
+    slip0 = initial_velocity_m_per_s - radius_m * initial_spin_rad_per_s
+    step = rolling_timestep(slip0, friction_coefficient, gravity_m_per_s2, duration_s, timestep_s)
+    impedance = f"{FRICTION_IMPEDANCE} {FRICTION_IMPEDANCE} 0.001 0.5 2"
+    # slip velocity = v - R * spin is the velocity of the fixed tendon x - R * angle: its dry friction is the
+    # Coulomb force mu m g at the contact point, acting on both the centre and the spin
     xml = f"""
 <mujoco model="rolling_ball">
-  <option integrator="implicitfast" cone="elliptic" impratio="10" gravity="0 0 {-gravity_m_per_s2:.17g}"/>
-  <default><geom solref="{FRICTION_SOLREF}" friction="{friction_coefficient:.17g} 0 0"/></default>
+  <option integrator="RK4" gravity="0 0 {-gravity_m_per_s2:.17g}"/>
   <worldbody>
-    <geom name="ground" type="plane" size="0 0 1"/>
+    <geom name="ground" type="plane" size="0 0 1" contype="0" conaffinity="0"/>
     <body name="ball" pos="0 0 {radius_m:.17g}">
-      <freejoint/>
-      <geom name="ball" type="sphere" size="{radius_m:.17g}" mass="{mass_kg:.17g}"/>
+      <joint name="x" type="slide" axis="1 0 0"/>
+      <joint name="spin" type="hinge" axis="0 1 0"/>
+      <geom name="ball" type="sphere" size="{radius_m:.17g}" mass="{mass_kg:.17g}" contype="0" conaffinity="0"/>
     </body>
   </worldbody>
+  <tendon>
+    <fixed name="slip" frictionloss="{friction_coefficient * mass_kg * gravity_m_per_s2:.17g}"
+           solreffriction="{2 * step:.17g} 1" solimpfriction="{impedance}">
+      <joint joint="x" coef="1"/>
+      <joint joint="spin" coef="{-radius_m:.17g}"/>
+    </fixed>
+  </tendon>
 </mujoco>"""
     model = _sim.compile_model(xml)
     data = mujoco.MjData(model)
-    data.qvel[0] = initial_velocity_m_per_s
-    data.qvel[4] = initial_spin_rad_per_s  # body frame = world frame at t = 0; +y spin rolls toward +x
-    drag = _sim.quadratic_drag(model, "ball", drag_coefficient_kg_per_m)
-    result = _sim.run(model, data, duration_s, timestep_s, before_step=drag)
+    data.qvel[:] = (initial_velocity_m_per_s, initial_spin_rad_per_s)
+    drag = None
+    if drag_coefficient_kg_per_m > 0:
 
-    velocity = result.qvel[:, 0]
-    spin = _sim.world_angular_velocity(result.qpos[:, 3:7], result.qvel[:, 3:6])[:, 1]
+        def drag(d: mujoco.MjData) -> None:  # F = -c |v| v on the centre, never on the spin
+            d.qfrc_applied[0] = -drag_coefficient_kg_per_m * abs(d.qvel[0]) * d.qvel[0]
+
+    result = _sim.run(model, data, duration_s, step, before_step=drag)
+
+    velocity, spin = result.qvel[:, 0], result.qvel[:, 1]
     slip = velocity - radius_m * spin
     series = {
         "x_m": result.qpos[:, 0],
@@ -89,7 +145,7 @@ def simulate_rolling_ball(
         "slip_velocity_m_per_s": slip,
         "kinetic_energy_J": 0.5 * mass_kg * velocity**2 + 0.2 * mass_kg * (radius_m * spin) ** 2,
     }
-    rolling = np.nonzero(np.abs(slip) < ROLLING_SLIP_M_PER_S)[0]
-    events = {"rolling_without_slipping_from_time_s": _sim.sig(result.time_s[rolling[0]]) if len(rolling) else None}
+    rolls_from = rolling_time(result.time_s, np.abs(slip), friction_coefficient * gravity_m_per_s2, step)
+    events = {"rolling_without_slipping_from_time_s": None if rolls_from is None else _sim.sig(rolls_from)}
     extremes = ["x_m", "velocity_m_per_s", "spin_rad_per_s", "slip_velocity_m_per_s"]
     return _sim.summary("rolling_ball", result, series, extremes, events, n_samples)
