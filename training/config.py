@@ -95,6 +95,11 @@ class SFTStageConfig:
         True,
     )
     logging_steps: int = _help("Log the loss every this many optimiser steps.", 10)
+    save_steps: float = _help(
+        "Write a resumable checkpoint every this many optimiser steps (a value below 1 is a share of the stage's "
+        "steps: 0.1 = every tenth); a stage killed mid-way resumes from the newest one. 0 = never.",
+        0.1,
+    )
     seed: int = _help("Seed of weight init (LoRA), data order and sampling.", 42)
     deepspeed: str | None = _help(
         "DeepSpeed config file (e.g. training/configs/ds_zero3.json) for multi-GPU runs.",

@@ -124,7 +124,7 @@ class Pipeline:
         """Remove a stage's outputs (before it is redone, or because an earlier stage changed)."""
         if not _is_main_process():
             return
-        paths = [self.data_dir(stage)]
+        paths = [self.data_dir(stage), *(self.out / "checkpoints").glob(f"{stage}*")]
         paths += {"collect": [], "wkd": [self.wkd_dir, self.out / "wkd_sft"], "tua": [self.final_dir]}[stage]
         for path in paths:
             if path.exists():
@@ -167,9 +167,17 @@ class Pipeline:
         previous = STAGES[STAGES.index(stage) - 1] if stage != "collect" else None
         if previous and not self.is_done(previous):  # type: ignore[arg-type]
             raise StageError(f"stage '{stage}' needs stage '{previous}' first (toolwise train ... --stage {previous})")
+        # A stage killed mid-way keeps what it had made with these settings (samples, checkpoints) and resumes;
+        # a finished stage being redone, or one begun with other settings, starts clean.
+        marker = self.data_dir(stage) / ".fingerprint"
+        resumable = not record.get("done") and marker.exists() and marker.read_text() == fingerprint
         for later in STAGES[STAGES.index(stage) :]:
-            self._clear(later)  # type: ignore[arg-type]
-        self.console.rule(f"[bold]{stage}[/bold]")
+            if not (later == stage and resumable):
+                self._clear(later)  # type: ignore[arg-type]
+        if _is_main_process():
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.write_text(fingerprint)
+        self.console.rule(f"[bold]{stage}[/bold]" + (" (resuming)" if resumable else ""))
         started = time.strftime("%Y-%m-%dT%H:%M:%S")
         with StageMonitor() as monitor:
             summary = getattr(self, f"_{stage}")()
@@ -189,6 +197,11 @@ class Pipeline:
         for key, value in {**_flatten(summary), **{f"usage.{k}": v for k, v in usage.items()}}.items():
             table.add_row(key, f"{value:.4g}" if isinstance(value, float) else str(value))
         self.console.print(table)
+
+    def checkpoint_dir(self, stage: Stage, step: str = "sft") -> Path:
+        """Where a training step writes its resumable checkpoints; named by the settings, so a rerun with other
+        settings never resumes from them."""
+        return self.out / "checkpoints" / f"{stage}-{step}-{self.config.fingerprint(stage)}"
 
     def _export_llamafactory(
         self, name: str, records: list[dict[str, Any]], stage: Any, model: str, kind: str = "sft"
@@ -279,7 +292,7 @@ class Pipeline:
         sft_dir = self.out / "wkd_sft" if has_open else self.wkd_dir
         # TUA starts from the WKD weights, so a WKD adapter is always merged (merge_lora applies to the final model).
         cfg = dataclasses.replace(cfg, merge_lora=True)
-        sft = run_sft(base, examples, cfg, sft_dir)
+        sft = run_sft(base, examples, cfg, sft_dir, checkpoint_dir=self.checkpoint_dir("wkd"))
         summary: dict[str, Any] = {"sft": sft.as_dict(), "data": str(folder)}
         if not has_open:
             summary["dpo"] = "skipped (no open-ended question)"
@@ -299,7 +312,8 @@ class Pipeline:
         if pairs and _is_main_process():
             self._export_llamafactory("wkd_dpo", pairs, self.config.wkd, "wkd_sft", kind="dpo")
         if pairs:
-            summary["dpo"] = run_dpo(ModelSource(str(sft_dir)), pairs, cfg, self.wkd_dir).as_dict()
+            dpo = run_dpo(ModelSource(str(sft_dir)), pairs, cfg, self.wkd_dir, self.checkpoint_dir("wkd", "dpo"))
+            summary["dpo"] = dpo.as_dict()
         else:
             summary["dpo"] = "skipped (no ranked pair of proposals)"
             if _is_main_process():
@@ -326,7 +340,9 @@ class Pipeline:
         if _is_main_process():
             save_dataset(examples, folder, "sft")
             self._export_llamafactory("tua_sft", examples, cfg, str(self.wkd_dir))
-        sft = run_sft(ModelSource(str(self.wkd_dir)), examples, cfg, self.final_dir)
+        sft = run_sft(
+            ModelSource(str(self.wkd_dir)), examples, cfg, self.final_dir, checkpoint_dir=self.checkpoint_dir("tua")
+        )
         if _is_main_process():
             # What evaluation must offer this model: read by backend=...,answer_tool=auto (the default).
             marker = {"answer_tool": cfg.direct_form == "answer_call", "direct_form": cfg.direct_form}

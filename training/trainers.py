@@ -14,6 +14,8 @@ import logging
 import math
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -181,8 +183,13 @@ def _peft_config(config: SFTStageConfig) -> Any:
     )
 
 
-def _common_args(config: SFTStageConfig, output_dir: str) -> dict[str, Any]:
+def _common_args(config: SFTStageConfig, output_dir: str, checkpoints: bool = False) -> dict[str, Any]:
+    saving: dict[str, Any] = {"save_strategy": "no"}
+    if checkpoints and config.save_steps:
+        # A float below 1 is a share of the stage's steps (transformers); keep the last two, the newest resumes.
+        saving = {"save_strategy": "steps", "save_steps": config.save_steps, "save_total_limit": 2}
     return {
+        **saving,
         "output_dir": output_dir,
         "learning_rate": config.learning_rate,
         "num_train_epochs": config.num_train_epochs,
@@ -198,7 +205,6 @@ def _common_args(config: SFTStageConfig, output_dir: str) -> dict[str, Any]:
         "deepspeed": config.deepspeed,
         "use_cpu": not cuda_available(),
         "report_to": [],
-        "save_strategy": "no",
         "disable_tqdm": False,
         "max_length": config.max_length,
     }
@@ -274,23 +280,52 @@ def _shifted_warmup(schedule: Any, warmup: int) -> Any:
     return lambda step: (step + 1) / (warmup + 1) if step < warmup else schedule(step)
 
 
+@contextmanager
+def _work_dir(checkpoint_dir: str | Path | None, prefix: str) -> Iterator[tuple[str, str | None]]:
+    """Where the trainer writes, and the checkpoint to resume from.
+
+    Without ``checkpoint_dir`` a temporary folder. With it, that folder: a rerun of a stage killed mid-way
+    resumes from its newest checkpoint (weights, optimiser, scheduler, RNG and data position), and the
+    checkpoints are removed once the stage has finished and saved its model.
+    """
+    if checkpoint_dir is None:
+        with tempfile.TemporaryDirectory(prefix=prefix) as scratch:
+            yield scratch, None
+        return
+    from transformers.trainer_utils import get_last_checkpoint
+
+    folder = Path(checkpoint_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    last = get_last_checkpoint(str(folder))
+    if last:
+        log.info("resuming from %s", last)
+    yield str(folder), last
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 def run_sft(
     source: ModelSource,
     examples: list[Example],
     config: SFTStageConfig,
     out_dir: str | Path,
     masking: str = "auto",
+    checkpoint_dir: str | Path | None = None,
+    callbacks: list[Any] | None = None,
 ) -> TrainResult:
-    """SFT ``source`` on ``examples`` (assistant-only loss) and save the checkpoint to ``out_dir``."""
+    """SFT ``source`` on ``examples`` (assistant-only loss) and save the checkpoint to ``out_dir``.
+
+    With ``checkpoint_dir``, periodic checkpoints (``config.save_steps``) are written there and a rerun
+    after a crash resumes from the newest one.
+    """
     from trl import SFTConfig, SFTTrainer
 
     tokenizer = load_tokenizer(source)
     renderer = renderer_for(tokenizer, examples, masking)
     dataset, result = tokenize_examples(renderer, examples, config.max_length)
     model, init_kwargs = _trainable(source, config)
-    with tempfile.TemporaryDirectory(prefix="toolwise-sft-") as scratch:
+    with _work_dir(checkpoint_dir, "toolwise-sft-") as (scratch, resume):
         args = SFTConfig(
-            **_common_args(config, scratch),
+            **_common_args(config, scratch, checkpoints=checkpoint_dir is not None),
             assistant_only_loss=False,  # the dataset carries the masks (see tokenize_examples)
             model_init_kwargs=init_kwargs,
             **config.trainer_overrides,
@@ -301,8 +336,9 @@ def run_sft(
             train_dataset=dataset,
             processing_class=tokenizer,
             peft_config=_peft_config(config),
+            callbacks=callbacks,
         )
-        output = trainer.train()
+        output = trainer.train(resume_from_checkpoint=resume)
         result.losses = _losses(trainer.state.log_history)
         result.loss_epochs = _loss_epochs(trainer.state.log_history)
         result.steps = int(trainer.state.global_step)
@@ -311,7 +347,13 @@ def run_sft(
     return result
 
 
-def run_dpo(source: ModelSource, pairs: list[dict[str, Any]], config: WKDConfig, out_dir: str | Path) -> TrainResult:
+def run_dpo(
+    source: ModelSource,
+    pairs: list[dict[str, Any]],
+    config: WKDConfig,
+    out_dir: str | Path,
+    checkpoint_dir: str | Path | None = None,
+) -> TrainResult:
     """DPO on conversational prompt/chosen/rejected pairs (implicit reference: the starting model)."""
     from trl import DPOConfig, DPOTrainer
 
@@ -319,8 +361,8 @@ def run_dpo(source: ModelSource, pairs: list[dict[str, Any]], config: WKDConfig,
     rows = [{"prompt": p["prompt"], "chosen": p["chosen"], "rejected": p["rejected"]} for p in pairs]
     dataset = datasets.Dataset.from_list(rows)
     model, init_kwargs = _trainable(source, config)
-    with tempfile.TemporaryDirectory(prefix="toolwise-dpo-") as scratch:
-        common = _common_args(config, scratch)
+    with _work_dir(checkpoint_dir, "toolwise-dpo-") as (scratch, resume):
+        common = _common_args(config, scratch, checkpoints=checkpoint_dir is not None)
         common.update(learning_rate=config.dpo_learning_rate, num_train_epochs=config.dpo_num_train_epochs)
         args = DPOConfig(
             **common,
@@ -335,7 +377,7 @@ def run_dpo(source: ModelSource, pairs: list[dict[str, Any]], config: WKDConfig,
             processing_class=tokenizer,
             peft_config=_peft_config(config),
         )
-        output = trainer.train()
+        output = trainer.train(resume_from_checkpoint=resume)
         result = TrainResult(n_examples=len(rows), masking="dpo")
         result.losses = _losses(trainer.state.log_history)
         result.loss_epochs = _loss_epochs(trainer.state.log_history)
