@@ -75,7 +75,7 @@ def train(args: argparse.Namespace) -> Pipeline:
             f"{stage}.max_length": 2048,
         }
     pipeline = Pipeline(build_config(args.config, overrides))
-    pipeline.run()
+    pipeline.run(args.stages.split(",") if args.stages else None)
     return pipeline
 
 
@@ -298,16 +298,17 @@ def stage_table(state: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--tasks", default="climate_tool,pde_tool", help="Tasks trained on and evaluated (a,b).")
+    parser.add_argument("--tasks", default="climate_tool", help="Tasks trained on and evaluated (a,b).")
     parser.add_argument("--out", type=Path, default=Path("artifacts/training-efficacy"))
     parser.add_argument("--base", default=None, help="Hub id or folder; default SmolLM2-135M-Instruct (GGUF wheel).")
     parser.add_argument("--gguf-file", default=None)
     parser.add_argument("--config", default=None, help="A TrainConfig YAML applied before these flags.")
-    parser.add_argument("--n-train", type=int, default=120, help="Training questions per task.")
-    parser.add_argument("--limit", type=int, default=60, help="Test problems evaluated per task (first N).")
+    parser.add_argument("--n-train", type=int, default=240, help="Training questions per task.")
+    parser.add_argument("--limit", type=int, default=None, help="Test problems evaluated per task (first N; all).")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--k-samples", type=int, default=4)
-    parser.add_argument("--easy-threshold", type=float, default=0.75)
+    # Two direct answers, both right: a 4-option guesser passes 1 time in 16, not 1 in 4 as with one sample.
+    parser.add_argument("--k-samples", type=int, default=2)
+    parser.add_argument("--easy-threshold", type=float, default=1.0)
     parser.add_argument("--easy-hard-ratio", default="1.0", help="TUA balancing ratio, or 'none'.")
     parser.add_argument("--direct-form", default=TUAConfig.direct_form, choices=["lead", "answer_call", "plain"])
     parser.add_argument("--max-gen-toks", type=int, default=96)
@@ -322,10 +323,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--per-device-batch", type=int, default=4)
     parser.add_argument("--grad-accum", type=int, default=2)
     parser.add_argument("--device", default=None)
+    parser.add_argument("--stages", default=None, help="Only run these training stages (e.g. collect,wkd), then stop.")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     start = time.perf_counter()
     pipeline = train(args)
+    if args.stages:
+        return
     base_dir = pipeline.out / "base" if (pipeline.out / "base").exists() else Path(pipeline.config.base)
     evals = {
         "base": evaluate_model("base", base_dir, args),
