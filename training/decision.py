@@ -17,7 +17,7 @@ import torch
 
 from toolwise.bench.answer_tool import ANSWER_TOOL_NAME, answer_tool_schema
 from toolwise.bench.backends.base import Conversation
-from toolwise.bench.backends.hf import HFBackend
+from toolwise.bench.backends.hf import HFBackend, chat_form
 from toolwise.bench.loop import tool_schemas
 from toolwise.bench.problem import Problem
 from toolwise.bench.prompts import opening_messages
@@ -46,9 +46,7 @@ def call_opening(backend: HFBackend, conversation: Conversation) -> str:
 
 def _render_finished(backend: HFBackend, conversation: Conversation) -> str:
     """The conversation with its last assistant turn rendered (no generation prompt)."""
-    from toolwise.training.rendering import chat_form
-
-    messages, tools = chat_form(conversation.messages, conversation.tools, backend.native_tools)
+    messages, tools = chat_form(conversation.messages, conversation.tools, backend.native_tools, backend.special_tokens)
     return backend.tokenizer.apply_chat_template(messages, tools=tools, tokenize=False)
 
 

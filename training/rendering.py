@@ -28,8 +28,8 @@ from typing import Any
 
 from transformers import PreTrainedTokenizerBase
 
-from toolwise.bench.backends.hf import _hf_message, _plain_messages, template_takes_tools
-from toolwise.bench.backends.tool_parsing import fallback_tools_prompt
+from toolwise.bench.backends._model_identity import special_tokens
+from toolwise.bench.backends.hf import chat_form, template_takes_tools
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ class Renderer:
 
     def tokenize(self, messages: list[dict[str, Any]], tools: Any) -> dict[str, list[int]]:
         """``input_ids`` and ``assistant_masks`` (1 on tokens the assistant wrote) of a conversation."""
-        form_messages, form_tools = chat_form(messages, tools, self.native_tools)
+        form_messages, form_tools = chat_form(messages, tools, self.native_tools, special_tokens(self.tokenizer))
         if self.training_template is not None:
             out = self.tokenizer.apply_chat_template(
                 form_messages,
@@ -104,20 +104,6 @@ class Renderer:
         if 1 not in mask:
             raise MaskingError("the conversation has no assistant tokens")
         return {"input_ids": ids, "assistant_masks": mask}
-
-
-def chat_form(messages: list[dict[str, Any]], tools: Any, native_tools: bool) -> tuple[list[dict[str, Any]], Any]:
-    """The messages and tools handed to the chat template, exactly as ``HFBackend.render`` builds them."""
-    if tools and native_tools:
-        return [_hf_message(m) for m in messages], tools
-    plain = _plain_messages(messages)
-    if tools:
-        extra = fallback_tools_prompt(tools)
-        if plain and plain[0]["role"] == "system":
-            plain[0] = {"role": "system", "content": f"{plain[0]['content']}\n\n{extra}"}
-        else:
-            plain.insert(0, {"role": "system", "content": extra})
-    return plain, None
 
 
 def _render(
@@ -176,7 +162,7 @@ def renders_like(
 ) -> bool:
     """Does ``template`` render every conversation exactly as the tokenizer's own template does?"""
     for messages, tools in conversations:
-        form_messages, form_tools = chat_form(messages, tools, native_tools)
+        form_messages, form_tools = chat_form(messages, tools, native_tools, special_tokens(tokenizer))
         for add_generation_prompt in (False, True):
             msgs = form_messages if not add_generation_prompt else form_messages[:-1]
             try:

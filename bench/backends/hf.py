@@ -23,7 +23,6 @@ from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedTokenize
 from toolwise.bench.backends._model_identity import neutralise_tool_messages, special_tokens, weights_fingerprint
 from toolwise.bench.backends.base import AssistantTurn, Conversation
 from toolwise.bench.backends.tool_parsing import calls_from_parsed_message, parse_tool_calls, text_fallback_messages
-from toolwise.bench.backends.tool_parsing import plain_messages as _plain_messages  # noqa: F401 (training imports it)
 
 log = logging.getLogger(__name__)
 
@@ -158,14 +157,10 @@ class HFBackend:
 
         Special tokens in tool results are defused first: a tool printing ``<|im_start|>`` must not open a turn.
         """
-        safe = neutralise_tool_messages(conversation.messages, getattr(self, "special_tokens", []))
-        if conversation.tools and self.native_tools:
-            messages = [_hf_message(m) for m in safe]
-            return self.tokenizer.apply_chat_template(
-                messages, tools=conversation.tools, add_generation_prompt=True, tokenize=False
-            )
-        messages = text_fallback_messages(safe, conversation.tools)
-        return self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+        messages, tools = chat_form(
+            conversation.messages, conversation.tools, self.native_tools, getattr(self, "special_tokens", [])
+        )
+        return self.tokenizer.apply_chat_template(messages, tools=tools, add_generation_prompt=True, tokenize=False)
 
     # Generation ----------------------------------------------------------------------------------------------
     def generate(self, conversations: list[Conversation]) -> list[AssistantTurn]:
@@ -247,6 +242,18 @@ class HFBackend:
             finish_reason="tool_calls" if calls else finish,
             raw=text,
         )
+
+
+def chat_form(
+    messages: list[dict[str, Any]], tools: Any, native_tools: bool, defused: list[str] | tuple[str, ...] = ()
+) -> tuple[list[dict[str, Any]], Any]:
+    """The messages and tools a chat template is given: native tool messages, or (a template that ignores
+    ``tools=``) the text fallback; the ``defused`` special tokens in tool results are defused either way. Training renders with
+    this too, so a checkpoint is trained on exactly the prompts evaluation sends."""
+    safe = neutralise_tool_messages(messages, list(defused))
+    if tools and native_tools:
+        return [_hf_message(m) for m in safe], tools
+    return text_fallback_messages(safe, tools), None
 
 
 def length_buckets(order: list[int], lengths: list[int], batch_size: int, max_padding: float = 2.0) -> list[list[int]]:
