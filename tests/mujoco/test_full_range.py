@@ -363,3 +363,20 @@ def test_a_sliding_ball_ends_rolling_where_angular_momentum_says(args: dict) -> 
 @given(rolling_arguments)
 def test_a_sliding_ball_ends_rolling_where_angular_momentum_says_on_many_draws(args: dict) -> None:
     check_rolling_against_the_closed_form(args)
+
+
+def test_a_vehicle_that_rolls_over_is_refused_in_words() -> None:
+    # 2 m wheels on a 33 cm axle, one wheel driven hard: the chassis rolls over within two seconds
+    outcome = get_tool("simulate_diff_drive_vehicle").call(
+        {
+            "left_wheel_speed_rad_per_s": 8.861,
+            "right_wheel_speed_rad_per_s": 0.227,
+            "wheel_radius_m": 0.977,
+            "track_width_m": 0.334,
+            "chassis_mass_kg": 607.356,
+            "duration_s": 3.499,
+            "friction_coefficient": 1.604,
+            "gravity_m_per_s2": 8.809,
+        }
+    )
+    assert not outcome.ok and "tips over" in outcome.error and "wider track" in outcome.error

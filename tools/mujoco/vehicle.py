@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated
 
 import mujoco
 import numpy as np
 
-from toolwise.tools import tool
+from toolwise.tools import ToolError, tool
 from toolwise.tools.mujoco import _sim
 from toolwise.tools.mujoco._contact import FRICTION_SOLREF
 from toolwise.tools.mujoco._params import Duration, Friction, Gravity, Mass, SampleCount, Timestep, bounded
@@ -16,6 +17,7 @@ VEHICLE_TIMESTEP_S = 0.0005  # 1 ms drifts ~4 % in position on fast turns; 0.5 m
 SERVO_GAIN_PER_KG_M2 = 20.0  # kv = 20 * total mass * radius^2: a 0.05 s servo time constant
 WHEEL_MASS_FRACTION = 0.05
 TORQUE_LIMIT_FRACTION = 0.25  # each wheel weighs 5 % of the chassis
+MAX_TILT_DEG = 20.0  # a chassis tilted further has left 'driving on flat ground' (it is rolling over)
 
 WheelRadius = Annotated[float, bounded(0.02, 1.0)]
 Track = Annotated[float, bounded(0.1, 3.0)]
@@ -105,6 +107,13 @@ def simulate_diff_drive_vehicle(
 
     x, y = result.qpos[:, 0], result.qpos[:, 1]
     w, qx, qy, qz = result.qpos[:, 3:7].T
+    upright = 1 - 2 * (qx * qx + qy * qy)  # cosine of the chassis tilt from level
+    if upright.min() < math.cos(math.radians(MAX_TILT_DEG)):
+        tipped = float(result.time_s[int(np.argmax(upright < math.cos(math.radians(MAX_TILT_DEG))))])
+        raise ToolError(
+            f"the vehicle tips over at t = {tipped:.3g} s (its chassis tilts more than {MAX_TILT_DEG:g}°): this scene "
+            "models driving on flat ground; use a wider track, smaller wheels or slower, gentler turns"
+        )
     heading = np.unwrap(np.arctan2(2 * (w * qz + qx * qy), 1 - 2 * (qy * qy + qz * qz)))
     vx, vy = result.qvel[:, 0], result.qvel[:, 1]
     speed = np.hypot(vx, vy)
