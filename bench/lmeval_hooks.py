@@ -98,7 +98,8 @@ def add_task_folder() -> None:
             paths = [include_path]
         if folder not in map(str, paths):
             paths = [folder, *paths]
-        if include_defaults and only_toolwise_tasks(requested_tasks(sys.argv), paths):
+        # Only our own names qualify: a user's task folder may group built-in tasks, which then need the index.
+        if include_defaults and only_toolwise_tasks(requested_tasks(sys.argv), [folder]):
             include_defaults = False  # the built-ins are not needed: skip their 7-16 s index
         original(self, verbosity=verbosity, include_path=paths, include_defaults=include_defaults, metadata=metadata)
 
@@ -122,7 +123,7 @@ def requested_tasks(argv: list[str]) -> list[str]:
 
 
 def only_toolwise_tasks(names: list[str], include_paths: list[Any]) -> bool:
-    """True when every name is a task, tag or group found on the include paths alone (no globs, no files)."""
+    """True when every name is a task, tag or group of the given folders alone (no globs, no files)."""
     if not names or any(set(name) & set("*?[/") or name.endswith((".yaml", ".yml")) for name in names):
         return False
     from lm_eval.tasks import manager
