@@ -61,7 +61,12 @@ def overrides_from_flags(flags: dict[str, Any], settings: list[str] | None) -> d
 
 def train_command(
     base: Annotated[str | None, typer.Option(help="Hub id or local path of the model to fine-tune.")] = None,
-    task: Annotated[str | None, typer.Option(help="toolwise task whose training split is used, e.g. pde_tool.")] = None,
+    task: Annotated[
+        str | None,
+        typer.Option(
+            help="Task(s) whose training splits are used: pde_tool, climate_tool,pde_tool or a group (scitool)."
+        ),
+    ] = None,
     out: Annotated[Path | None, typer.Option(help="Output folder (final checkpoint: <out>/final).")] = None,
     stage: Annotated[
         list[str] | None, typer.Option(help="Run only this stage: collect, wkd or tua (repeatable).")

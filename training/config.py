@@ -179,7 +179,9 @@ class TrainConfig:
 
     base: str = _help("Hub id or local path of the model to fine-tune.", "")
     task: str = _help(
-        "toolwise task whose training split is used (e.g. pde_tool); its domain's generate_problems makes it.", ""
+        "toolwise task(s) whose training split is used: pde_tool, several (climate_tool,pde_tool: each gives n_train "
+        "questions in its own prompts and tools) or a group (scitool); each domain's generate_problems makes them.",
+        "",
     )
     out: str = _help("Output folder: datasets, stage state and checkpoints (final model in <out>/final).", "")
     train_file: str | None = _help(
