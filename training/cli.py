@@ -98,6 +98,9 @@ def train_command(
     force: Annotated[bool, typer.Option(help="Redo the selected stages even if finished.")] = False,
     show_config: Annotated[bool, typer.Option(help="Print the resolved configuration and exit.")] = False,
     quiet: Annotated[bool, typer.Option(help="No progress bars.")] = False,
+    push_to_hub: Annotated[
+        str | None, typer.Option(help="After TUA, upload <out>/final (with its model card) to this hub repo id.")
+    ] = None,
 ) -> None:
     """Fine-tune a model to know when to use tools: collect -> WKD -> TUA (resumable, stage by stage)."""
     flags = dict(locals())
@@ -128,6 +131,12 @@ def train_command(
             f"evaluate: lm_eval --model toolwise --model_args backend=hf,pretrained={Path(cfg.out) / 'final'} "
             f"--tasks {cfg.task or '<task>'}"
         )
+    if push_to_hub:
+        if "tua" not in done:
+            raise typer.BadParameter("--push-to-hub needs the tua stage finished")
+        from toolwise.training.model_card import push_to_hub as upload
+
+        console.print(f"uploaded {Path(cfg.out) / 'final'} to {upload(Path(cfg.out) / 'final', push_to_hub)}")
 
 
 def _check_required(cfg: TrainConfig) -> None:

@@ -37,6 +37,7 @@ from toolwise.training.collect import collect, record_problem
 from toolwise.training.config import STAGES, Stage, TrainConfig, save_config
 from toolwise.training.domains import load_training_problems
 from toolwise.training.export import read_jsonl, save_dataset
+from toolwise.training.model_card import write_model_card
 from toolwise.training.resources import StageMonitor
 from toolwise.training.sampling import hf_backend
 from toolwise.training.trainers import ModelSource, prepare_base, run_dpo, run_sft
@@ -190,6 +191,8 @@ class Pipeline:
             "usage": monitor.usage.as_dict(),
         }
         self._write_state(state)
+        if stage == "tua" and _is_main_process():
+            write_model_card(self.final_dir, self.config, state)
         self._print_summary(stage, summary, monitor.usage.as_dict())
 
     def _print_summary(self, stage: str, summary: dict[str, Any], usage: dict[str, Any]) -> None:

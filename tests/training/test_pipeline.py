@@ -181,3 +181,38 @@ def test_an_unmerged_final_adapter_loads_on_the_wkd_model_it_was_trained_on(
     assert Path(adapter["base_model_name_or_path"]) == wkd  # hence pretrained=<out>/wkd,peft=<out>/final
     backend = HFBackend(str(wkd), peft=str(tmp_path / "adapter"), device="cpu")
     assert type(backend.model).__name__.startswith("Peft")
+
+
+def test_the_final_checkpoint_carries_a_model_card(run: dict[str, Any]) -> None:
+    card = (run["out"] / "final" / "README.md").read_text()
+    assert card.startswith("---\nbase_model: ")
+    assert f"`{run['config'].base}`" in card
+    assert "- **collect**: 8 trajectories kept, 0 dropped" in card
+    assert "- **TUA**:" in card and "easy /" in card
+    assert "lm_eval --model toolwise --model_args backend=hf,pretrained=" in card
+
+
+class FakeHub:
+    """The two HfApi calls the upload makes, recorded (no network)."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+
+    def create_repo(self, **kwargs: Any) -> str:
+        self.calls.append(("create_repo", kwargs))
+        return f"https://huggingface.co/{kwargs['repo_id']}"
+
+    def upload_folder(self, **kwargs: Any) -> None:
+        assert Path(kwargs["folder_path"], "README.md").exists()
+        self.calls.append(("upload_folder", kwargs))
+
+
+def test_push_to_hub_creates_the_repo_and_uploads_the_final_folder(run: dict[str, Any]) -> None:
+    from toolwise.training.model_card import push_to_hub
+
+    hub = FakeHub()
+    url = push_to_hub(run["out"] / "final", "me/toolwise-tiny", api=hub)
+    assert url == "https://huggingface.co/me/toolwise-tiny"
+    assert [name for name, _ in hub.calls] == ["create_repo", "upload_folder"]
+    assert hub.calls[0][1] == {"repo_id": "me/toolwise-tiny", "private": True, "exist_ok": True}
+    assert hub.calls[1][1]["folder_path"] == str(run["out"] / "final")
