@@ -20,7 +20,7 @@ from toolwise.tools.mujoco.sliding_box import REST_SPEED_M_PER_S
 # derandomized: the same draws in every run; no shrinking, so a failure reports its draw at once in CI
 _SETTINGS = {"derandomize": True, "deadline": None, "phases": (Phase.explicit, Phase.generate)}
 FAST = settings(max_examples=6, suppress_health_check=[HealthCheck.too_slow], **_SETTINGS)
-THOROUGH = settings(max_examples=120, suppress_health_check=[HealthCheck.too_slow], **_SETTINGS)
+THOROUGH = settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow], **_SETTINGS)
 
 
 def schema_floats(tool: str, field: str) -> st.SearchStrategy[float]:

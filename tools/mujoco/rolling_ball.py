@@ -29,8 +29,8 @@ from toolwise.tools.mujoco._params import (
 ROLLING_TIMESTEP_S = 0.001
 MIN_ROLLING_TIMESTEP_S = 1e-4
 ROLLING_SLIP_M_PER_S = 0.01  # "rolling without slipping" once |v - R*omega| is below 1 cm/s
-# the step is at most this fraction of the time friction takes to end the slip, so it ends on time (issue 18)
-SLIP_RESOLUTION = 0.005
+# at least ten steps of constant-rate slip before it ends, so the rolling time is extrapolated from them (issue 18)
+SLIP_RESOLUTION = 0.1
 FRICTION_IMPEDANCE = 0.9999
 SLIP_DECELERATION_FACTOR = 3.5  # a solid sphere's slip falls at (1 + m R^2 / I) mu g = 3.5 mu g
 
