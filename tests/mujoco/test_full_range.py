@@ -36,6 +36,8 @@ def coulomb(theta_deg: float, mu: float, v0: float, g: float, t: float) -> tuple
     theta = math.radians(theta_deg)
     up = g * (math.sin(theta) + mu * math.cos(theta))  # deceleration while moving up the slope
     down = g * (math.sin(theta) - mu * math.cos(theta))  # acceleration down the slope while moving down
+    if up == 0:  # flat and frictionless: it keeps its speed
+        return v0 * t, v0
     if v0 > 0:
         stop = v0 / up
         if t <= stop:
