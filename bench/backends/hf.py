@@ -22,20 +22,17 @@ from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedTokenize
 
 from toolwise.bench.backends._model_identity import neutralise_tool_messages, special_tokens, weights_fingerprint
 from toolwise.bench.backends.base import AssistantTurn, Conversation
-from toolwise.bench.backends.tool_parsing import calls_from_parsed_message, parse_tool_calls, text_fallback_messages
+from toolwise.bench.backends.tool_parsing import (
+    PROBE_TOOL,
+    calls_from_parsed_message,
+    parse_tool_calls,
+    text_fallback_messages,
+)
 
 log = logging.getLogger(__name__)
 
 # End-of-turn markers of common chat families; generation stops at any that the vocabulary has.
 END_OF_TURN_TOKENS = ("<|eot_id|>", "<|eom_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "</s>", "<|endoftext|>")
-_PROBE_TOOL = {
-    "type": "function",
-    "function": {
-        "name": "probe_tool_xyz",
-        "description": "probe",
-        "parameters": {"type": "object", "properties": {"x": {"type": "number", "description": "x"}}},
-    },
-}
 
 
 def resolve_device(device: str | None) -> str:
@@ -51,7 +48,7 @@ def template_takes_tools(tokenizer: PreTrainedTokenizerBase) -> bool:
     """Does the chat template render the ``tools`` it is given?"""
     messages = [{"role": "user", "content": "hi"}]
     try:
-        with_tools = tokenizer.apply_chat_template(messages, tools=[_PROBE_TOOL], tokenize=False)
+        with_tools = tokenizer.apply_chat_template(messages, tools=[PROBE_TOOL], tokenize=False)
     except Exception:
         return False
     return "probe_tool_xyz" in str(with_tools)

@@ -29,7 +29,7 @@ except ImportError as exc:  # an optional extra: say which one
 from toolwise.bench.backends._api_base import ConcurrentAPIBackend, ResultCallback, raw_json, run_coroutine
 from toolwise.bench.backends._retry import Failure, FailureKind, classify_status_error
 from toolwise.bench.backends.base import AssistantTurn, Conversation, ParsedToolCall, stable_call_id
-from toolwise.bench.backends.tool_parsing import parse_tool_calls, text_fallback_messages
+from toolwise.bench.backends.tool_parsing import PROBE_TOOL, parse_tool_calls, text_fallback_messages
 
 log = logging.getLogger(__name__)
 
@@ -37,15 +37,6 @@ REASONING_MODEL = re.compile(r"^(?:.*/)?(o\d|gpt-5)(?!-chat)")
 MAX_STOP_SEQUENCES = 4  # the Chat Completions limit
 FINISH_REASONS = {"stop": "stop", "tool_calls": "tool_calls", "function_call": "tool_calls", "length": "length"}
 TOOL_FORMATS = ("native", "text", "auto")
-# tool_format=auto sends a one-word prompt with and without this tool and compares the prompt token counts.
-PROBE_TOOL = {
-    "type": "function",
-    "function": {
-        "name": "probe_tool_xyz",
-        "description": "A probe: does the chat template render the tools it is given?",
-        "parameters": {"type": "object", "properties": {"x": {"type": "number", "description": "x"}}},
-    },
-}
 
 
 def parse_tool_arguments(raw: Any) -> tuple[dict[str, Any] | None, str | None]:
@@ -206,6 +197,7 @@ class OpenAIBackend(ConcurrentAPIBackend):
             }
             try:
                 plain = await self._send(client, request)
+                # The same one-word prompt with and without a tool: equal prompt token counts = tools ignored.
                 offered = await self._send(client, request | {"tools": [PROBE_TOOL]})
             finally:
                 if self.http_client is None:

@@ -32,6 +32,16 @@ FALLBACK_INSTRUCTIONS = (
     "name? = optional, a|b = one of, [x] = list of x):\n"
 )
 
+# A tool to test whether a chat template (a local model's or a server's) renders the tools it is given.
+PROBE_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "probe_tool_xyz",
+        "description": "A probe: does the chat template render the tools it is given?",
+        "parameters": {"type": "object", "properties": {"x": {"type": "number", "description": "x"}}},
+    },
+}
+
 # Bounds this wide are sanity limits, not physics: listing them only costs prompt tokens.
 _SANITY_BOUND = 1e6
 _SUMMARY_CHARS = 72
