@@ -9,12 +9,13 @@ Reads result files only (``results_*.json``, ``samples_*.jsonl``); imports nothi
 
 from toolwise.leaderboard._board import OVERALL_DEFINITION, Leaderboard, build_leaderboard
 from toolwise.leaderboard._errors import LeaderboardWarning, ResultsError
-from toolwise.leaderboard._html import to_html
+from toolwise.leaderboard._html import save_html, to_html
 from toolwise.leaderboard._identity import model_label, parse_model_args
 from toolwise.leaderboard._plots import all_figures, save_plots
 from toolwise.leaderboard._reading import LoadedRuns, TaskRun, find_results_files, load_runs
 from toolwise.leaderboard._render import render, to_csv, to_latex, to_markdown
 from toolwise.leaderboard._stats import bootstrap_interval, tool_use_accuracy
+from toolwise.leaderboard._transcripts import transcript_link, transcript_pages
 
 __all__ = [
     "OVERALL_DEFINITION",
@@ -31,10 +32,13 @@ __all__ = [
     "model_label",
     "parse_model_args",
     "render",
+    "save_html",
     "save_plots",
     "to_csv",
     "to_html",
     "to_latex",
     "to_markdown",
     "tool_use_accuracy",
+    "transcript_link",
+    "transcript_pages",
 ]

@@ -17,6 +17,7 @@ import pandas as pd
 from toolwise.leaderboard._errors import LeaderboardWarning, ResultsError
 from toolwise.leaderboard._reading import LoadedRuns, TaskRun
 from toolwise.leaderboard._stats import (
+    RowStatistic,
     bootstrap_interval,
     difference_rows,
     empty_class,
@@ -31,7 +32,14 @@ PASSTHROUGH_METRICS = ("tokens_in", "tokens_out", "cost_usd", "n_failed", "tool_
 # Runs in which more than this share of problems failed (backend or reply errors, scored 0) are not ranked.
 DEFAULT_MAX_FAILED = 0.05
 OVERALL = "overall"
-METRIC_ORDER = (OVERALL, *ACCURACY_METRICS, "tool_rate", "tool_calls_per_problem", *COUNT_METRICS, *PASSTHROUGH_METRICS)
+SCORE = "score"  # a task's ½·(accuracy with tools + tool-use accuracy); the overall is its mean over tasks
+SPREAD_METRICS = ("acc_no_tool", "acc_choice", "tool_use_acc", "tool_rate", SCORE)  # sd across repeats: <m>_sd
+PASS_K = "pass_k"  # share of problems answered right with tools in every one of k repeats (tau-bench's pass^k)
+REPEATS = "repeats"
+METRIC_ORDER = (
+    OVERALL, SCORE, *ACCURACY_METRICS, "tool_rate", "tool_calls_per_problem", *COUNT_METRICS, *PASSTHROUGH_METRICS,
+    REPEATS, PASS_K, *(f"{m}_sd" for m in SPREAD_METRICS),
+)  # fmt: skip
 ALL = "all"
 TABLE_COLUMNS = ("model", "task", "subset", "metric", "value", "ci_lo", "ci_hi", "n", "baseline", "source", "note")
 OVERALL_DEFINITION = "mean over tasks of ½·(accuracy with tools + tool-use accuracy)"
@@ -50,6 +58,7 @@ class Leaderboard:
     n_boot: int = 2000
     seed: int = 0
     superseded: list[str] = field(default_factory=list)
+    repeats: dict[tuple[str, str], int] = field(default_factory=dict)  # (model, task) -> k, where k >= 2
     _index: dict[tuple[str, str, str, str, str], dict[str, Any]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -71,6 +80,10 @@ class Leaderboard:
     @property
     def leveled_tasks(self) -> list[str]:
         return [task for task in self.tasks if self.levels(task)]
+
+    def repeats_of(self, model: str, task: str) -> int:
+        """How many repeats the (model, task) value averages (1 for a single run)."""
+        return self.repeats.get((model, task), 1)
 
     def run_of(self, model: str, task: str) -> dict[str, Any] | None:
         rows = self.runs[(self.runs["model"] == model) & (self.runs["task"] == task)]
@@ -119,6 +132,9 @@ def _rows_from_results(run: TaskRun) -> list[dict[str, Any]]:
         lo, hi = run.metrics.get(f"{metric}_ci_lo", np.nan), run.metrics.get(f"{metric}_ci_hi", np.nan)
         note = _half_note(_class_from_counts(run.metrics)) if metric == "tool_use_acc" else ""
         rows.append(_row(run, metric, run.metrics[metric], ci_lo=lo, ci_hi=hi, source="results", note=note))
+    if "acc_choice" in run.metrics and "tool_use_acc" in run.metrics:
+        score = 0.5 * (run.metrics["acc_choice"] + run.metrics["tool_use_acc"])
+        rows.append(_row(run, SCORE, score, source="results"))
     return rows
 
 
@@ -130,6 +146,11 @@ def _sample_statistics(frame: pd.DataFrame, run: TaskRun, subset: str, n_boot: i
         "tool_use_acc": (tool_use_accuracy(easy, used), tool_use_rows(easy, used)),
         "tool_rate": (float(used.mean()), mean_rows(used)),
     }
+    if subset == ALL:
+        statistics[SCORE] = (
+            0.5 * (statistics["acc_choice"][0] + statistics["tool_use_acc"][0]),
+            _half_sum(statistics["acc_choice"][1], statistics["tool_use_acc"][1]),
+        )
     rows = []
     for metric, (value, rows_statistic) in statistics.items():
         rng = _rng(seed, run.task, subset)
@@ -138,6 +159,87 @@ def _sample_statistics(frame: pd.DataFrame, run: TaskRun, subset: str, n_boot: i
         rows.append(
             _row(run, metric, value, subset=subset, ci_lo=lo, ci_hi=hi, n=len(frame), source="samples", note=note)
         )
+    return rows
+
+
+def _half_sum(first: RowStatistic, second: RowStatistic) -> RowStatistic:
+    return lambda idx: 0.5 * (first(idx) + second(idx))
+
+
+def _aligned(runs: list[TaskRun]) -> list[pd.DataFrame]:
+    """The runs' samples restricted to the problems all of them answered, in one problem order."""
+    frames = [run.samples for run in runs if run.samples is not None]
+    shared = set(frames[0]["problem_id"])
+    for frame in frames[1:]:
+        shared &= set(frame["problem_id"])
+    order = sorted(shared)
+    return [frame.set_index("problem_id").loc[order].reset_index() for frame in frames]
+
+
+def _repeat_statistics(frames: list[pd.DataFrame]) -> dict[str, RowStatistic]:
+    """Each headline statistic averaged over repeats, on the same resampled problems for every repeat."""
+
+    def average(column: str) -> RowStatistic:
+        return mean_rows(np.mean([frame[column].to_numpy(float) for frame in frames], axis=0))
+
+    tua = [tool_use_rows(f["easy"].to_numpy(bool), f["used_tool"].to_numpy(bool)) for f in frames]
+
+    def tool_use(idx: np.ndarray) -> np.ndarray:
+        return np.mean([statistic(idx) for statistic in tua], axis=0)
+
+    statistics = {
+        "acc_no_tool": average("correct_no_tool"),
+        "acc_choice": average("correct_choice"),
+        "tool_use_acc": tool_use,
+        "tool_rate": average("used_tool"),
+    }
+    statistics[SCORE] = _half_sum(statistics["acc_choice"], tool_use)
+    return statistics
+
+
+def _per_repeat(frame: pd.DataFrame) -> dict[str, float]:
+    easy, used = frame["easy"].to_numpy(bool), frame["used_tool"].to_numpy(bool)
+    values = {
+        "acc_no_tool": float(frame["correct_no_tool"].mean()),
+        "acc_choice": float(frame["correct_choice"].mean()),
+        "tool_use_acc": tool_use_accuracy(easy, used),
+        "tool_rate": float(used.mean()),
+    }
+    values[SCORE] = 0.5 * (values["acc_choice"] + values["tool_use_acc"])
+    return values
+
+
+def _rows_from_repeats(runs: list[TaskRun], n_boot: int, seed: int) -> list[dict[str, Any]]:
+    """k runs of one model on one task that differ only in their seed: means over repeats with intervals over
+    problems, the spread across repeats (sd) and pass^k, the share of problems right with tools every time."""
+    first = runs[0]
+    frames = _aligned(runs)
+    n, k = len(frames[0]), len(frames)
+    whole = np.arange(n)[None, :]
+    note = f"mean of {k} repeats"
+    rows = []
+    for metric, statistic in _repeat_statistics(frames).items():
+        lo, hi = bootstrap_interval(statistic, n, n_boot=n_boot, rng=_rng(seed, first.task, ALL))
+        value = float(statistic(whole)[0])
+        rows.append(_row(first, metric, value, ci_lo=lo, ci_hi=hi, n=n, source="samples"))
+    per_repeat = [_per_repeat(frame) for frame in frames]
+    for metric in SPREAD_METRICS:
+        spread = float(np.std([values[metric] for values in per_repeat], ddof=1))
+        rows.append(_row(first, f"{metric}_sd", spread, n=n, source="samples", note=note))
+    every_time = np.all([frame["correct_choice"].to_numpy(float) >= 1.0 for frame in frames], axis=0)
+    rows.append(_row(first, PASS_K, float(every_time.mean()), n=n, source="samples", note=note))
+    rows.append(_row(first, REPEATS, float(k), n=n, source="samples", note=note))
+    for metric in COUNT_METRICS:
+        quadrant = {"n_ET": (True, True), "n_EN": (True, False), "n_HT": (False, True), "n_HN": (False, False)}
+        easy, used = quadrant[metric]
+        total = sum(int(((f["easy"] == easy) & (f["used_tool"] == used)).sum()) for f in frames)
+        rows.append(_row(first, metric, float(total), n=n, source="samples", note=f"sum over {k} repeats"))
+    calls = float(np.mean([frame["tool_calls"].mean() for frame in frames]))
+    rows.append(_row(first, "tool_calls_per_problem", calls, n=n, source="samples", note=note))
+    for metric in PASSTHROUGH_METRICS:
+        if all(metric in run.metrics for run in runs):
+            total = float(sum(run.metrics[metric] for run in runs))
+            rows.append(_row(first, metric, total, source="results", note=f"sum over {k} repeats"))
     return rows
 
 
@@ -198,35 +300,37 @@ def _overall_rows(table: pd.DataFrame, tasks: list[str]) -> list[dict[str, Any]]
     return rows
 
 
-def _paired_rows(run: TaskRun, base: TaskRun, n_boot: int, seed: int) -> list[dict[str, Any]]:
-    """Each model minus the baseline on the problems both answered, paired bootstrap intervals."""
-    if run.samples is None or base.samples is None:
+def _paired_rows(runs: list[TaskRun], bases: list[TaskRun], n_boot: int, seed: int) -> list[dict[str, Any]]:
+    """Each model minus the baseline on the problems both answered, paired bootstrap intervals (repeats of
+    either side are averaged per problem first)."""
+    run, base = runs[0], bases[0]
+    if any(r.samples is None for r in (*runs, *bases)):
         note = "no samples: difference of totals, no interval"
         return [
             _row(run, m, run.metrics[m] - base.metrics[m], baseline=base.model, source="results", note=note, n=None)
             for m in ACCURACY_METRICS
         ]
-    shared = run.samples.merge(base.samples, on="problem_id", suffixes=("", "_base"))
-    if shared.empty:
+    frames = _aligned([*runs, *bases])
+    if frames[0].empty:
         note = "no shared problems"
         return [_row(run, m, np.nan, baseline=base.model, source="samples", note=note, n=0) for m in ACCURACY_METRICS]
-    pairs = {
-        "acc_no_tool": (mean_rows(shared["correct_no_tool"]), mean_rows(shared["correct_no_tool_base"])),
-        "acc_choice": (mean_rows(shared["correct_choice"]), mean_rows(shared["correct_choice_base"])),
-        "tool_use_acc": (
-            tool_use_rows(shared["easy"].to_numpy(bool), shared["used_tool"].to_numpy(bool)),
-            tool_use_rows(shared["easy_base"].to_numpy(bool), shared["used_tool_base"].to_numpy(bool)),
-        ),
-    }
+    mine, theirs = _repeat_statistics(frames[: len(runs)]), _repeat_statistics(frames[len(runs) :])
     rows = []
-    everything = np.arange(len(shared))[None, :]
-    for metric, (mine, theirs) in pairs.items():
-        statistic = difference_rows(mine, theirs)
+    n = len(frames[0])
+    everything = np.arange(n)[None, :]
+    for metric in ACCURACY_METRICS:
+        statistic = difference_rows(mine[metric], theirs[metric])
         rng = _rng(seed, "paired", run.task)
-        lo, hi = bootstrap_interval(statistic, len(shared), n_boot=n_boot, rng=rng)
+        lo, hi = bootstrap_interval(statistic, n, n_boot=n_boot, rng=rng)
         value = float(statistic(everything)[0])
-        rows.append(_row(run, metric, value, baseline=base.model, ci_lo=lo, ci_hi=hi, n=len(shared), source="samples"))
+        rows.append(_row(run, metric, value, baseline=base.model, ci_lo=lo, ci_hi=hi, n=n, source="samples"))
     return rows
+
+
+def _repeat_group(loaded: LoadedRuns, run: TaskRun) -> list[TaskRun]:
+    """The repeats a run belongs to (all with samples), else the run alone."""
+    group = loaded.repeats.get((run.model, run.task), [run])
+    return group if len(group) > 1 and all(r.samples is not None for r in group) else [run]
 
 
 def _select(runs: list[TaskRun], tasks: list[str] | None, models: list[str] | None) -> list[TaskRun]:
@@ -304,9 +408,14 @@ def build_leaderboard(
     runs = _select(loaded.runs, tasks, models)
     check_failures(runs, max_failed, allow_failed)
     task_names = sorted({run.task for run in runs}, key=lambda t: (tasks or []).index(t) if tasks else t)
+    groups = {(run.model, run.task): _repeat_group(loaded, run) for run in runs}
     rows: list[dict[str, Any]] = []
     for run in runs:
-        rows += _rows_from_samples(run, n_boot, seed) if run.samples is not None else _rows_from_results(run)
+        group = groups[(run.model, run.task)]
+        if len(group) > 1:
+            rows += _rows_from_repeats(group, n_boot, seed)
+        else:
+            rows += _rows_from_samples(run, n_boot, seed) if run.samples is not None else _rows_from_results(run)
     table = pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
     table = pd.concat([table, pd.DataFrame(_overall_rows(table, task_names), columns=list(TABLE_COLUMNS))])
     overall = table[table["metric"] == OVERALL].set_index("model")["value"]
@@ -314,12 +423,11 @@ def build_leaderboard(
     if baseline is not None:
         if baseline not in ranked:
             raise ResultsError(f"baseline {baseline!r} has no run; models: {', '.join(ranked)}")
-        by_key = {(run.model, run.task): run for run in runs}
         diff_rows = [
             row
             for run in runs
-            if run.model != baseline and (baseline, run.task) in by_key
-            for row in _paired_rows(run, by_key[(baseline, run.task)], n_boot, seed)
+            if run.model != baseline and (baseline, run.task) in groups
+            for row in _paired_rows(groups[(run.model, run.task)], groups[(baseline, run.task)], n_boot, seed)
         ]
         table = pd.concat([table, pd.DataFrame(diff_rows, columns=list(TABLE_COLUMNS))])
     table["n"] = table["n"].astype("Int64")
@@ -334,4 +442,5 @@ def build_leaderboard(
         n_boot=n_boot,
         seed=seed,
         superseded=superseded,
+        repeats={key: len(group) for key, group in groups.items() if len(group) > 1},
     )

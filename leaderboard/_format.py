@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from toolwise.leaderboard._board import ACCURACY_METRICS, ALL, COUNT_METRICS, OVERALL, Leaderboard
+from toolwise.leaderboard._board import ACCURACY_METRICS, ALL, COUNT_METRICS, OVERALL, PASS_K, SCORE, Leaderboard
 
 MISSING = "—"
 DAGGER = "†"  # tool-use accuracy from one half: a class (easy or hard) was empty
@@ -30,6 +30,8 @@ TASK_COLUMNS = (
     Column("tool_rate", "tool rate", best_marked=False, interval=False),
     Column("counts", "ET/EN/HT/HN", best_marked=False, interval=False),
 )
+SCORE_COLUMN = Column(SCORE, "score", best_marked=True, interval=True)
+DETAIL_COLUMNS = (SCORE_COLUMN, *TASK_COLUMNS)  # one table per task: models x these
 DIFF_COLUMNS = tuple(
     Column(m, f"Δ {c.header}", best_marked=False, interval=True)
     for m, c in zip(ACCURACY_METRICS, TASK_COLUMNS, strict=False)
@@ -40,6 +42,16 @@ LEGEND = (
     "TUA = tool-use accuracy ½·EN/(EN+ET) + ½·HT/(HT+HN); tool rate = share of problems with a tool call "
     "when tools are offered; E/H = answered right/wrong without tools, T/N = attempted a tool call or not. "
     "Values in %, [bootstrap 95% interval over problems]."
+)
+
+
+HEADLINE_TEXT = (
+    "Each task's figure is its score ½·(tools + TUA) in %; the table of each task below gives its parts "
+    "with 95% intervals."
+)
+REPEATS_TEXT = (
+    "±: standard deviation across the k repeats (runs that differ only in their seed); values are their means. "
+    "pass^k: share of problems answered right with tools in every one of the k repeats."
 )
 
 
@@ -125,3 +137,26 @@ def overall_text(board: Leaderboard) -> str:
         f"Overall = mean over the {len(board.tasks)} task(s) of ½·(tools + TUA); rows are sorted by it "
         f"({MISSING} = not every task was run); the best value per column is in bold."
     )
+
+
+def spread_text(board: Leaderboard, model: str, task: str, metric: str, plus_minus: str = "±") -> str:
+    """``±sd`` across repeats for a value averaged over them, else ''."""
+    cell = board.cell(model, task, f"{metric}_sd")
+    if cell is None or is_missing(cell["value"]):
+        return ""
+    return f"{plus_minus}{100 * cell['value']:.1f}"
+
+
+def has_repeats(board: Leaderboard, task: str | None = None) -> bool:
+    return any(task is None or t == task for (_, t) in board.repeats)
+
+
+def pass_k_text(board: Leaderboard, model: str, task: str) -> str:
+    cell = board.cell(model, task, PASS_K)
+    if cell is None:
+        return MISSING
+    return f"{percent(cell['value'])} (k={board.repeats_of(model, task)})"
+
+
+def headline_best(board: Leaderboard, task: str) -> set[str]:
+    return best_models(board, task, SCORE)

@@ -3,34 +3,41 @@
 from __future__ import annotations
 
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import jinja2
 from markupsafe import Markup, escape
 
-from toolwise.leaderboard._board import OVERALL, Leaderboard
+from toolwise.leaderboard._board import OVERALL, PASS_K, SCORE, Leaderboard
 from toolwise.leaderboard._format import (
     DAGGER,
+    DETAIL_COLUMNS,
     DIFF_COLUMNS,
     DOUBLE_DAGGER,
     FAILED_MARK,
+    HEADLINE_TEXT,
     LEGEND,
     MISSING,
+    REPEATS_TEXT,
     SECTION,
-    TASK_COLUMNS,
     best_models,
     counts_text,
     display_task,
     failures,
     footnotes,
+    has_repeats,
     interval_text,
     is_missing,
     limited,
     overall_text,
+    pass_k_text,
     percent,
     points,
+    spread_text,
 )
 from toolwise.leaderboard._plots import all_figures, png_data_uri
+from toolwise.leaderboard._transcripts import transcript_link
 
 PLOT_CAPTIONS = {
     "accuracy": "Answer accuracy without tools (hatched) and with tools offered (solid), with 95% intervals.",
@@ -53,33 +60,93 @@ def _value_html(text: str, *, bold: bool, marker: str = "", interval: str = "") 
     return html
 
 
-def _main_row(board: Leaderboard, model: str) -> dict[str, Any]:
+def _link(html: Markup, href: str | None) -> Markup:
+    return Markup('<a href="{}">{}</a>').format(href, html) if href else html
+
+
+def _href(board: Leaderboard, model: str, task: str, links: bool) -> str | None:
+    run = board.run_of(model, task)
+    return transcript_link(model, task) if links and run is not None and run["samples_file"] else None
+
+
+def _main_row(board: Leaderboard, model: str, links: bool) -> dict[str, Any]:
+    """The headline row: overall, then one figure per task (its score), linked to the run's transcripts."""
     overall = board.cell(model, OVERALL, OVERALL) or {"value": float("nan")}
     finite = [c["value"] for m in board.models if (c := board.cell(m, OVERALL, OVERALL)) and not is_missing(c["value"])]
     overall_best = len(finite) > 1 and percent(overall["value"]) == percent(max(finite))
     cells = [
-        {"html": escape(model), "sort": model},
-        {"html": _value_html(percent(overall["value"]), bold=overall_best), "sort": _sort_value(overall["value"])},
+        {"html": escape(model), "sort": model, "cls": ""},
+        {
+            "html": _value_html(percent(overall["value"]), bold=overall_best),
+            "sort": _sort_value(overall["value"]),
+            "cls": "",
+        },
     ]
     for task in board.tasks:
-        for column in TASK_COLUMNS:
-            if column.metric == "counts":
-                text = counts_text(board, model, task)
-                marker = DOUBLE_DAGGER if text != MISSING and limited(board, model, task) else ""
-                cells.append({"html": _value_html(text, bold=False, marker=marker), "sort": ""})
-                continue
-            cell = board.cell(model, task, column.metric)
-            if cell is None:
-                cells.append({"html": MISSING, "sort": ""})
-                continue
-            bold = column.best_marked and model in best_models(board, task, column.metric)
-            interval = interval_text(cell) if column.interval else ""
-            marker = DAGGER if cell["note"] else ""
-            if column.metric in ("acc_no_tool", "acc_choice") and failures(board, model, task):
-                marker += FAILED_MARK
-            html = _value_html(percent(cell["value"]), bold=bold, marker=marker, interval=interval)
-            cells.append({"html": html, "sort": _sort_value(cell["value"])})
-    return {"model": model, "cells": _mark_groups(cells, first=2, width=len(TASK_COLUMNS))}
+        cell = board.cell(model, task, SCORE)
+        if cell is None:
+            cells.append({"html": MISSING, "sort": "", "cls": "group-start"})
+            continue
+        marker = FAILED_MARK if failures(board, model, task) else ""
+        html = _value_html(percent(cell["value"]), bold=model in best_models(board, task, SCORE), marker=marker)
+        spread = spread_text(board, model, task, SCORE)
+        if spread:
+            html += Markup(' <span class="ci">{}</span>').format(spread)
+        cells.append(
+            {
+                "html": _link(html, _href(board, model, task, links)),
+                "sort": _sort_value(cell["value"]),
+                "cls": "group-start",
+            }
+        )
+    return {"model": model, "cells": cells}
+
+
+def _detail_row(board: Leaderboard, model: str, task: str, links: bool) -> dict[str, Any]:
+    """One model's row of a task's table: every metric with its interval (and spread over repeats)."""
+    cells: list[dict[str, Any]] = [{"html": _link(escape(model), _href(board, model, task, links)), "sort": model}]
+    for column in DETAIL_COLUMNS:
+        if column.metric == "counts":
+            text = counts_text(board, model, task)
+            marker = DOUBLE_DAGGER if text != MISSING and limited(board, model, task) else ""
+            cells.append({"html": _value_html(text, bold=False, marker=marker), "sort": ""})
+            continue
+        cell = board.cell(model, task, column.metric)
+        if cell is None:
+            cells.append({"html": MISSING, "sort": ""})
+            continue
+        bold = column.best_marked and model in best_models(board, task, column.metric)
+        interval = interval_text(cell) if column.interval else ""
+        marker = DAGGER if cell["note"] else ""
+        if column.metric in ("acc_no_tool", "acc_choice") and failures(board, model, task):
+            marker += FAILED_MARK
+        spread = spread_text(board, model, task, column.metric)
+        interval = f"{spread} {interval}".strip()
+        html = _value_html(percent(cell["value"]), bold=bold, marker=marker, interval=interval)
+        cells.append({"html": html, "sort": _sort_value(cell["value"])})
+    if has_repeats(board, task):
+        pass_k = board.cell(model, task, PASS_K)
+        cells.append(
+            {"html": escape(pass_k_text(board, model, task)), "sort": _sort_value(pass_k["value"] if pass_k else None)}
+        )
+    for cell in cells:
+        cell["cls"] = ""
+    return {"model": model, "cells": cells}
+
+
+def _detail_tables(board: Leaderboard, links: bool) -> list[dict[str, Any]]:
+    tables = []
+    for task in board.tasks:
+        headers = ["Model", *(c.header for c in DETAIL_COLUMNS)] + (["pass^k"] if has_repeats(board, task) else [])
+        tables.append(
+            {
+                "id": f"task-{task}",
+                "task": display_task(task),
+                "headers": [{"text": h, "sortable": h != "ET/EN/HT/HN", "cls": ""} for h in headers],
+                "rows": [_detail_row(board, m, task, links) for m in board.models if board.run_of(m, task) is not None],
+            }
+        )
+    return tables
 
 
 def _mark_groups(cells: list[dict[str, Any]], first: int, width: int) -> list[dict[str, Any]]:
@@ -132,8 +199,13 @@ def _headers(board: Leaderboard, columns: tuple[Any, ...], first: list[str]) -> 
     return _mark_groups(headers, first=len(first), width=len(columns))
 
 
-def to_html(board: Leaderboard, title: str = "toolwise leaderboard", plots: bool = True) -> str:
-    """The whole page as one string; open it from disk, it needs no network."""
+def to_html(
+    board: Leaderboard, title: str = "toolwise leaderboard", plots: bool = True, transcript_links: bool = False
+) -> str:
+    """The whole page as one string; open it from disk, it needs no network.
+
+    With ``transcript_links`` each model x task cell links to ``transcripts/<model>--<task>.html`` (write those
+    pages beside it with ``transcript_pages``)."""
     template_text = resources.files("toolwise.leaderboard").joinpath("page.html.jinja").read_text(encoding="utf-8")
     template = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined).from_string(template_text)
     figures = all_figures(board) if plots else {}
@@ -142,9 +214,14 @@ def to_html(board: Leaderboard, title: str = "toolwise leaderboard", plots: bool
         "models": board.models,
         "tasks": [display_task(t) for t in board.tasks],
         "n_files": board.runs["results_file"].nunique(),
-        "task_columns": TASK_COLUMNS,
-        "main_headers": _headers(board, TASK_COLUMNS, ["Model", "Overall"]),
-        "main_rows": [_main_row(board, m) for m in board.models],
+        "main_headers": [
+            {"text": t, "sortable": True, "cls": "group-start" if i > 1 else ""}
+            for i, t in enumerate(["Model", "Overall", *(display_task(t) for t in board.tasks)])
+        ],
+        "main_rows": [_main_row(board, m, transcript_links) for m in board.models],
+        "detail_tables": _detail_tables(board, transcript_links),
+        "headline_text": HEADLINE_TEXT,
+        "repeats_text": REPEATS_TEXT if has_repeats(board) else "",
         "overall_text": overall_text(board),
         "legend": LEGEND,
         "main_notes": footnotes(board),
@@ -164,3 +241,18 @@ def to_html(board: Leaderboard, title: str = "toolwise leaderboard", plots: bool
         "seed": board.seed,
     }
     return template.render(**context)
+
+
+def save_html(board: Leaderboard, path: Path, plots: bool = True) -> list[Path]:
+    """Write the page to ``path`` and, beside it, the transcript pages its cells link to; returns what was written."""
+    from toolwise.leaderboard._transcripts import transcript_pages
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    written = []
+    for link, page in transcript_pages(board).items():
+        target = path.parent / link
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(page, encoding="utf-8")
+        written.append(target)
+    path.write_text(to_html(board, plots=plots, transcript_links=True), encoding="utf-8")
+    return [path, *written]

@@ -39,6 +39,8 @@ class TaskRun:
     samples_file: Path | None = None
     samples: pd.DataFrame | None = field(default=None, compare=False, repr=False)
     model_args: dict[str, str] = field(default_factory=dict)
+    repeat_seed: str | None = None  # the gen_kwargs seed: runs differing only in it are repeats of one another
+    settings_key: str = ""  # the run's settings less its seeds (model args, limit, generation arguments)
 
     @property
     def date_text(self) -> str:
@@ -52,6 +54,7 @@ class LoadedRuns:
     runs: list[TaskRun]
     superseded: list[TaskRun]
     files: list[Path]
+    repeats: dict[tuple[str, str], list[TaskRun]] = field(default_factory=dict)  # (model, task) -> k >= 2 runs
 
 
 def find_results_files(paths: Iterable[Path]) -> list[Path]:
@@ -131,12 +134,30 @@ def _n_problems(data: dict[str, Any], task: str, metrics: dict[str, float]) -> i
     return int(effective) if isinstance(effective, int) else round(counts)
 
 
+def _gen_kwargs(config: dict[str, Any]) -> dict[str, Any]:
+    """lm-eval writes ``--gen_kwargs`` as a dict (0.4.13) or, in older releases, as the string given."""
+    value = config.get("gen_kwargs")
+    if isinstance(value, dict):
+        return dict(value)
+    return dict(parse_model_args(value)) if isinstance(value, str) else {}
+
+
+def _settings(config: dict[str, Any]) -> tuple[str | None, str]:
+    """The repeat seed and everything else that shapes a run's outcome, as a comparable string."""
+    gen_kwargs = _gen_kwargs(config)
+    seed = gen_kwargs.pop("seed", None)
+    rest = {"model_args": parse_model_args(config.get("model_args")), "limit": config.get("limit")}
+    rest["gen_kwargs"] = {str(k): str(v) for k, v in gen_kwargs.items()}
+    return (None if seed is None else str(seed)), json.dumps(rest, sort_keys=True)
+
+
 def _runs_in_file(path: Path) -> tuple[list[TaskRun], list[str]]:
     data = _read_json(path)
     config = data["config"]
     model = model_label(config, fallback=str(data.get("model_name") or path.parent.name))
     limit = config.get("limit")
     date = _run_date(data, path)
+    repeat_seed, settings_key = _settings(config)
     runs: list[TaskRun] = []
     foreign: list[str] = []
     for task, values in sorted(data["results"].items()):
@@ -158,30 +179,61 @@ def _runs_in_file(path: Path) -> tuple[list[TaskRun], list[str]]:
                 samples_file=samples_file if samples is not None else None,
                 samples=samples,
                 model_args=parse_model_args(config.get("model_args")),
+                repeat_seed=repeat_seed,
+                settings_key=settings_key,
             )
         )
     return runs, foreign
 
 
-def _keep_newest(runs: list[TaskRun]) -> tuple[list[TaskRun], list[TaskRun]]:
+def _seed_order(run: TaskRun) -> tuple[int, float | str]:
+    seed = run.repeat_seed or ""
+    return (0, float(seed)) if seed.lstrip("-").replace(".", "", 1).isdigit() else (1, seed)
+
+
+def _split_repeats(group: list[TaskRun]) -> tuple[list[TaskRun], list[TaskRun]]:
+    """Repeats of the newest run (same settings, other seeds; the newest run of each seed) and the runs set aside."""
+    newest = group[0]
+    if newest.repeat_seed is None:
+        return [newest], group[1:]
+    by_seed: dict[str, TaskRun] = {}
+    for run in group:
+        if run.settings_key == newest.settings_key and run.repeat_seed is not None:
+            by_seed.setdefault(run.repeat_seed, run)
+    repeats = sorted(by_seed.values(), key=_seed_order)
+    if len(repeats) < 2:
+        return [newest], group[1:]
+    kept = {id(run) for run in repeats}
+    return repeats, [run for run in group if id(run) not in kept]
+
+
+def _keep_newest(runs: list[TaskRun]) -> tuple[list[TaskRun], list[TaskRun], dict[tuple[str, str], list[TaskRun]]]:
     groups: dict[tuple[str, str], list[TaskRun]] = {}
     for run in runs:
         groups.setdefault((run.model, run.task), []).append(run)
     kept: list[TaskRun] = []
     superseded: list[TaskRun] = []
+    repeats: dict[tuple[str, str], list[TaskRun]] = {}
     for (model, task), group in groups.items():
         group.sort(key=lambda run: (run.date, str(run.results_file)), reverse=True)
-        kept.append(group[0])
-        if len(group) > 1:
-            superseded.extend(group[1:])
-            older = ", ".join(str(run.results_file) for run in group[1:])
+        chosen, older = _split_repeats(group)
+        kept.append(chosen[0])
+        if len(chosen) > 1:
+            repeats[(model, task)] = chosen
+        if older:
+            superseded.extend(older)
+            what = (
+                f"{len(chosen)} repeats (seeds {', '.join(str(r.repeat_seed) for r in chosen)})"
+                if len(chosen) > 1
+                else f"the newest, {group[0].results_file} ({group[0].date_text})"
+            )
             warnings.warn(
-                f"{model} on {task}: {len(group)} runs; using the newest, {group[0].results_file} "
-                f"({group[0].date_text}), and ignoring {older}",
+                f"{model} on {task}: {len(group)} runs; using {what}, and ignoring "
+                f"{', '.join(str(run.results_file) for run in older)}",
                 LeaderboardWarning,
                 stacklevel=3,
             )
-    return kept, superseded
+    return kept, superseded, repeats
 
 
 def load_runs(
@@ -216,9 +268,9 @@ def load_runs(
         )
     if rename:
         runs = [_renamed(run, rename) for run in runs]
-    kept, superseded = _keep_newest(runs)
+    kept, superseded, repeats = _keep_newest(runs)
     kept.sort(key=lambda run: (run.model, run.task))
-    return LoadedRuns(runs=kept, superseded=superseded, files=files)
+    return LoadedRuns(runs=kept, superseded=superseded, files=files, repeats=repeats)
 
 
 def _renamed(run: TaskRun, rename: dict[str, str]) -> TaskRun:

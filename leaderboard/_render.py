@@ -5,35 +5,42 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from toolwise.leaderboard._board import ALL, METRIC_ORDER, TABLE_COLUMNS, Leaderboard
+from toolwise.leaderboard._board import ALL, METRIC_ORDER, SCORE, TABLE_COLUMNS, Leaderboard
 from toolwise.leaderboard._format import (
     DAGGER,
+    DETAIL_COLUMNS,
     DIFF_COLUMNS,
     DOUBLE_DAGGER,
     FAILED_MARK,
+    HEADLINE_TEXT,
     LEGEND,
     MISSING,
+    REPEATS_TEXT,
     SECTION,
-    TASK_COLUMNS,
     Column,
     best_models,
     counts_text,
     display_task,
     failures,
     footnotes,
+    has_repeats,
     interval_text,
     is_missing,
     limited,
     overall_cell,
     overall_text,
+    pass_k_text,
     percent,
     points,
+    spread_text,
 )
 
 Emphasis = Callable[[str], str]
 
 
-def _task_cell(board: Leaderboard, model: str, task: str, column: Column, bold: Emphasis, mark: Emphasis) -> str:
+def _task_cell(
+    board: Leaderboard, model: str, task: str, column: Column, bold: Emphasis, mark: Emphasis, plus_minus: str = "±"
+) -> str:
     if column.metric == "counts":
         text = counts_text(board, model, task)
         return text + mark(DOUBLE_DAGGER) if text != MISSING and limited(board, model, task) else text
@@ -47,6 +54,9 @@ def _task_cell(board: Leaderboard, model: str, task: str, column: Column, bold: 
         value += mark(DAGGER)
     if column.metric in ("acc_no_tool", "acc_choice") and failures(board, model, task):
         value += mark(FAILED_MARK)
+    spread = spread_text(board, model, task, column.metric, plus_minus)
+    if spread:
+        value += " " + spread
     interval = interval_text(cell) if column.interval else ""
     return f"{value} {interval}" if interval else value
 
@@ -61,6 +71,33 @@ def _diff_cell(board: Leaderboard, model: str, task: str, column: Column, mark: 
         return value + mark(SECTION)
     interval = interval_text(cell, signed=True)
     return f"{value} {interval}" if interval else value
+
+
+def _headline_cell(
+    board: Leaderboard, model: str, task: str, bold: Emphasis, mark: Emphasis = lambda m: m, plus_minus: str = "±"
+) -> str:
+    """One figure per model x task: the task's score (½·(tools + TUA)), ± its spread over repeats."""
+    cell = board.cell(model, task, SCORE)
+    if cell is None:
+        return MISSING
+    value = percent(cell["value"])
+    if model in best_models(board, task, SCORE):
+        value = bold(value)
+    if failures(board, model, task):
+        value += mark(FAILED_MARK)
+    spread = spread_text(board, model, task, SCORE, plus_minus)
+    return f"{value} {spread}" if spread else value
+
+
+def _detail_columns(board: Leaderboard, task: str) -> list[str]:
+    return [c.header for c in DETAIL_COLUMNS] + (["pass^k"] if has_repeats(board, task) else [])
+
+
+def _detail_cells(
+    board: Leaderboard, model: str, task: str, bold: Emphasis, mark: Emphasis, plus_minus: str = "±"
+) -> list[str]:
+    cells = [_task_cell(board, model, task, c, bold, mark, plus_minus) for c in DETAIL_COLUMNS]
+    return cells + ([pass_k_text(board, model, task)] if has_repeats(board, task) else [])
 
 
 def _overall_text_cell(board: Leaderboard, model: str, bold: Emphasis) -> str:
@@ -85,16 +122,27 @@ def _md_row(cells: list[str]) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
-def _md_main(board: Leaderboard) -> list[str]:
-    def bold(text: str) -> str:
-        return f"**{text}**"
+def _md_bold(text: str) -> str:
+    return f"**{text}**"
 
-    header = ["Model", "Overall"] + [f"{display_task(t)} {c.header}" for t in board.tasks for c in TASK_COLUMNS]
+
+def _md_main(board: Leaderboard) -> list[str]:
+    header = ["Model", "Overall", *(display_task(t) for t in board.tasks)]
     lines = [_md_row(header), _md_row([":--"] + ["--:"] * (len(header) - 1))]
     for model in board.models:
-        cells = [_md_escape(model), _overall_text_cell(board, model, bold)]
-        cells += [_task_cell(board, model, t, c, bold, lambda m: m) for t in board.tasks for c in TASK_COLUMNS]
+        cells = [_md_escape(model), _overall_text_cell(board, model, _md_bold)]
+        cells += [_headline_cell(board, model, t, _md_bold) for t in board.tasks]
         lines.append(_md_row(cells))
+    return lines
+
+
+def _md_detail(board: Leaderboard, task: str) -> list[str]:
+    header = ["Model", *_detail_columns(board, task)]
+    lines = [_md_row(header), _md_row([":--"] + ["--:"] * (len(header) - 1))]
+    for model in board.models:
+        if board.run_of(model, task) is None:
+            continue
+        lines.append(_md_row([_md_escape(model), *_detail_cells(board, model, task, _md_bold, lambda m: m)]))
     return lines
 
 
@@ -122,8 +170,13 @@ def _md_levels(board: Leaderboard, task: str) -> list[str]:
 
 
 def to_markdown(board: Leaderboard, title: str = "toolwise leaderboard") -> str:
-    """The leaderboard as GitHub-flavoured Markdown: main table, legend, optional baseline and level tables."""
-    lines = [f"## {title}", "", *_md_main(board), "", overall_text(board), LEGEND]
+    """The leaderboard as GitHub-flavoured Markdown: a headline table (models x tasks), one table per task
+    (models x metrics, with intervals), the legend, and the optional baseline and level tables."""
+    lines = [f"## {title}", "", *_md_main(board), "", overall_text(board), HEADLINE_TEXT]
+    for task in board.tasks:
+        lines += ["", f"### {display_task(task)}", "", *_md_detail(board, task)]
+    lines += ["", LEGEND]
+    lines += [REPEATS_TEXT] if has_repeats(board) else []
     lines += [f"{marker} {text}" for marker, text in footnotes(board)]
     if board.baseline is not None:
         lines += ["", f"### Difference to {_md_escape(board.baseline)}", "", *_md_diff(board), ""]
@@ -210,25 +263,47 @@ def to_latex(board: Leaderboard) -> str:
     def mark(marker: str) -> str:
         return _LATEX_MARKS[marker]
 
+    pm = r"$\pm$"
     body = []
     for model in board.models:
         cells = [latex_escape(model), _tex_cell(_overall_text_cell(board, model, _tex_bold))]
-        cells += [_tex_cell(_task_cell(board, model, t, c, _tex_bold, mark)) for t in board.tasks for c in TASK_COLUMNS]
+        cells += [_tex_cell(_headline_cell(board, model, t, _tex_bold, mark, pm)) for t in board.tasks]
         body.append(" & ".join(cells) + r" \\")
-    head = _tex_group_header(board, TASK_COLUMNS, first=3)
-    head.append(
-        " & ".join(["Model", "Overall"] + [latex_escape(c.header) for _ in board.tasks for c in TASK_COLUMNS]) + r" \\"
-    )
+    head = [" & ".join(["Model", "Overall", *(latex_escape(display_task(t)) for t in board.tasks)]) + r" \\"]
+    spread = r" $\pm$: standard deviation across repeats." if has_repeats(board) else ""
     caption = (
-        r"Answer accuracy without tools (no tool) and with tools offered (tools), tool-use accuracy (TUA, "
-        r"$\frac{1}{2}\frac{EN}{EN+ET}+\frac{1}{2}\frac{HT}{HT+HN}$) and tool rate, in \%, with bootstrap 95\% "
-        r"intervals; ET/EN/HT/HN counts problems answered right (E) or wrong (H) without tools that then did (T) or "
-        rf"did not (N) call a tool. Overall: mean over the {len(board.tasks)} task(s) of "
-        r"$\frac{1}{2}$(tools + TUA); rows sorted by it; best per column in bold." + _tex_notes(board)
+        rf"Score per task, $\frac{{1}}{{2}}$(answer accuracy with tools offered + tool-use accuracy), in \%; "
+        rf"Overall: its mean over the {len(board.tasks)} task(s); rows sorted by it; best per column in bold. "
+        rf"Table \ref{{tab:toolwise-{board.tasks[0]}}} and those after it give each task's parts." + spread
     )
-    spec = "lr" + "r" * (len(TASK_COLUMNS) * len(board.tasks))
     lines = [r"% Generated by toolwise leaderboard; needs \usepackage{booktabs,graphicx}."]
-    lines += _tex_table(spec, head, body, caption, "tab:toolwise-leaderboard")
+    lines += _tex_table("lr" + "r" * len(board.tasks), head, body, caption, "tab:toolwise-leaderboard")
+    for task in board.tasks:
+        columns = _detail_columns(board, task)
+        detail = [
+            " & ".join(
+                [latex_escape(model)] + [_tex_cell(c) for c in _detail_cells(board, model, task, _tex_bold, mark, pm)]
+            )
+            + r" \\"
+            for model in board.models
+            if board.run_of(model, task) is not None
+        ]
+        repeats = (
+            r" Values averaged over k repeats, $\pm$ their standard deviation; pass\textasciicircum{}k: share of "
+            r"problems right with tools in all k."
+            if has_repeats(board, task)
+            else ""
+        )
+        caption = (
+            latex_escape(display_task(task)) + r": score $\frac{1}{2}$(tools + TUA), answer accuracy without tools "
+            r"(no tool) and with tools offered (tools), tool-use accuracy (TUA, "
+            r"$\frac{1}{2}\frac{EN}{EN+ET}+\frac{1}{2}\frac{HT}{HT+HN}$) and tool rate, in \%, with bootstrap 95\% "
+            r"intervals; ET/EN/HT/HN counts problems answered right (E) or wrong (H) without tools that then did (T) "
+            r"or did not (N) call a tool; best per column in bold." + repeats + _tex_notes(board)
+        )
+        head = [" & ".join(["Model", *(latex_escape(c) for c in columns)]) + r" \\"]
+        spec = "l" + "r" * len(columns)
+        lines += ["", *_tex_table(spec, head, detail, caption, f"tab:toolwise-{task}")]
     if board.baseline is not None:
         diff_body = []
         for model in _diff_models(board):

@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from toolwise.leaderboard._board import DEFAULT_MAX_FAILED, Leaderboard, build_leaderboard
 from toolwise.leaderboard._errors import LeaderboardWarning, ResultsError
+from toolwise.leaderboard._html import save_html
 from toolwise.leaderboard._plots import save_plots
 from toolwise.leaderboard._reading import find_results_files, load_runs
 from toolwise.leaderboard._render import render
@@ -152,6 +153,10 @@ def leaderboard_command(
             if issubclass(warning.category, LeaderboardWarning):
                 errors.print(f"[yellow]warning:[/] {warning.message}", highlight=False, soft_wrap=True)
     for fmt, target in targets.items():
+        if fmt is OutputFormat.html and target is not None:
+            written = save_html(board, target)
+            errors.print(f"wrote {target} and {len(written) - 1} transcript pages beside it", highlight=False)
+            continue
         text = render(board, fmt.value)
         if target is None:
             typer.echo(text, nl=False)

@@ -75,8 +75,8 @@ def test_page_is_self_contained_and_escapes_names(page_file: Path) -> None:
     assert collector.tags.count("img") == 4  # accuracy, tool-use accuracy, breakdown, tool rate by level
 
 
-def model_order(page) -> list[str]:  # type: ignore[no-untyped-def]
-    return page.eval_on_selector_all("#leaderboard tbody tr", "rows => rows.map(r => r.dataset.model)")
+def model_order(page, table: str = "#leaderboard") -> list[str]:  # type: ignore[no-untyped-def]
+    return page.eval_on_selector_all(f"{table} tbody tr", "rows => rows.map(r => r.dataset.model)")
 
 
 @needs_chromium
@@ -94,18 +94,16 @@ def test_page_in_headless_chromium(page_file: Path, artifacts_dir: Path, tmp_pat
             # rows: one per model, ranked by the overall score; the 1-task model has none and comes last
             assert model_order(page) == ["oracle", "always", "never", "org/odd<b>&x"]
             headers = page.eval_on_selector_all("#leaderboard thead tr:last-child th", "hs => hs.map(h => h.innerText)")
-            assert headers[:4] == ["Model", "Overall", "no tool", "tools"]
+            assert headers == ["Model", "Overall", "math", "pde"]  # headline: one figure per model x task
 
-            # sorting: pde's "tool rate" column (math has 5 columns first, then Model and Overall)
-            column = 2 + 5 + 4
-            button = f"#leaderboard thead tr:last-child th:nth-child({column}) button"
+            # sorting: the "tool rate" column of pde's own table (Model, score, no tool, tools, TUA, tool rate)
+            pde = "#task-pde_tool"
+            button = f"{pde} thead tr:last-child th:nth-child(6) button"
             page.click(button)  # first click: descending
-            assert model_order(page) == ["always", "oracle", "org/odd<b>&x", "never"]
-            assert page.get_attribute(f"#leaderboard thead tr:last-child th:nth-child({column})", "aria-sort") == (
-                "descending"
-            )
+            assert model_order(page, pde) == ["always", "oracle", "org/odd<b>&x", "never"]
+            assert page.get_attribute(f"{pde} thead tr:last-child th:nth-child(6)", "aria-sort") == "descending"
             page.click(button)  # second click: ascending
-            assert model_order(page) == ["never", "org/odd<b>&x", "oracle", "always"]
+            assert model_order(page, pde) == ["never", "org/odd<b>&x", "oracle", "always"]
             page.click("#leaderboard thead tr:last-child th:nth-child(2) button")  # overall; missing stays last
             assert model_order(page)[-1] == "org/odd<b>&x"
 
@@ -130,7 +128,7 @@ def test_page_renders_with_the_chromium_command_line(page_file: Path, artifacts_
     dom = subprocess.run(
         [*common, "--dump-dom", page_file.as_uri()], capture_output=True, text=True, timeout=120, check=True
     ).stdout
-    rows = re.findall(r'<tr data-model="([^"]+)"', dom.split('id="baseline"')[0])
+    rows = re.findall(r'<tr data-model="([^"]+)"', dom.split('id="task-')[0])
     assert rows == ["oracle", "always", "never", "org/odd&lt;b&gt;&amp;x"]
     shot = artifacts_dir / "leaderboard_page_cli.png"
     subprocess.run(
