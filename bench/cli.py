@@ -1,4 +1,4 @@
-"""The ``toolwise`` command line: evaluate, list tasks, generate data, train, build the leaderboard."""
+"""The ``toolwise`` command line: evaluate, list tasks, generate data, train, compare models, build the leaderboard."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from toolwise.bench.compare import compare_command
 from toolwise.leaderboard.cli import leaderboard_command
 from toolwise.training.cli import train_command
 
@@ -108,6 +109,7 @@ def smollm2_args_command() -> None:
 
 
 app.command("leaderboard")(leaderboard_command)
+app.command("compare")(compare_command)
 app.command("train")(train_command)
 
 
