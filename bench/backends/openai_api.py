@@ -8,9 +8,10 @@ providers) through ``base_url=``. ``api_key`` and ``base_url`` come from ``--mod
 ``tool_format`` chooses how tools travel: ``native`` (``tools=`` / ``tool_calls``), ``text`` (the hf
 backend's fallback for chat templates that ignore ``tools=``: the tools described in the system prompt,
 ``<tool_call>`` blocks read from the reply's text) or ``auto`` (ask the server once whether ``tools=``
-changes a prompt's token count, and use ``text`` if it does not). In ``native`` mode a reply that comes
-back with no ``tool_calls`` but call-like text is counted and warned about: the server's template may
-ignore the tools, or it runs without a tool-call parser.
+changes a prompt's token count, and use ``text`` if it does not, or if the server rejects ``tools=`` with
+HTTP 400 while it answers the same request without them, as ``vllm serve`` does without a tool-call
+parser). In ``native`` mode a reply that comes back with no ``tool_calls`` but call-like text is counted
+and warned about: the server's template may ignore the tools, or it runs without a tool-call parser.
 """
 
 from __future__ import annotations
@@ -188,6 +189,8 @@ class OpenAIBackend(ConcurrentAPIBackend):
         """``tool_format=auto``: True when offering a tool does not lengthen the server's prompt (its chat
         template drops ``tools=``, so the model would never see them)."""
 
+        rejected: list[str] = []
+
         async def probe() -> tuple[int | None, int | None]:
             client = self._new_client()
             request: dict[str, Any] = {
@@ -198,7 +201,12 @@ class OpenAIBackend(ConcurrentAPIBackend):
             try:
                 plain = await self._send(client, request)
                 # The same one-word prompt with and without a tool: equal prompt token counts = tools ignored.
-                offered = await self._send(client, request | {"tools": [PROBE_TOOL]})
+                try:
+                    offered = await self._send(client, request | {"tools": [PROBE_TOOL]})
+                except openai.BadRequestError as exc:
+                    # e.g. vllm serve without --enable-auto-tool-choice: '"auto" tool choice requires ...'
+                    rejected.append(str(exc.message))
+                    return _prompt_tokens(plain), None
             finally:
                 if self.http_client is None:
                     await client.close()
@@ -211,6 +219,15 @@ class OpenAIBackend(ConcurrentAPIBackend):
                 raise
             log.warning("openai backend: tool_format=auto could not probe %s (%s); using native tools", self.model, exc)
             return False
+        if rejected:
+            log.warning(
+                "openai backend: %s answers without tools but rejects a request with tools= (%s); using the text "
+                "fallback (tools in the system prompt, <tool_call> read from the text). For native tool calls "
+                "start vllm serve with --enable-auto-tool-choice --tool-call-parser <family>",
+                self.model,
+                rejected[0],
+            )
+            return True
         if without is None or with_tool is None:
             log.warning("openai backend: the server reports no prompt_tokens; tool_format=auto keeps native tools")
             return False

@@ -15,7 +15,7 @@ import pytest
 from backend_fakes import FAST_RETRIES, QUESTION, problems
 
 from toolwise.bench.backends import _fake_api, make_backend
-from toolwise.bench.backends._fake_api import FakeChatServer, FakeReply, FakeRequest
+from toolwise.bench.backends._fake_api import FakeChatServer, FakeHTTPError, FakeReply, FakeRequest
 from toolwise.bench.backends.tool_parsing import FALLBACK_INSTRUCTIONS
 from toolwise.bench.loop import Request, run_conversations
 
@@ -68,7 +68,8 @@ def test_text_mode_describes_the_tools_in_the_system_prompt_and_reads_calls_from
     assert call["function"] == {"name": "toy_multiply", "arguments": {"a": 3, "b": 7}}
     assert call["id"].startswith("call_")
     # The second turn sends the call back as text and the result as a user message, as the hf fallback does.
-    second = next(b for b in bodies if len(b["messages"]) > 2)["messages"]
+    # (3 x 7's: the second turns of 3 x 7 and 5 x 11 run concurrently, in either order)
+    second = next(b for b in bodies if len(b["messages"]) > 2 and call_json(3, 7) in str(b["messages"]))["messages"]
     assert second[2] == {
         "role": "assistant",
         "content": f"I will use the tool.\n<tool_call>\n{call_json(3, 7)}\n</tool_call>",
@@ -127,3 +128,23 @@ def test_no_tool_mode_sends_no_tool_description_in_text_mode() -> None:
 def test_an_unknown_tool_format_is_refused() -> None:
     with FakeChatServer(text_tool_model) as server, pytest.raises(ValueError, match="tool_format must be one of"):
         openai_backend(server, tool_format="xml")
+
+
+def test_auto_falls_back_to_text_when_the_server_rejects_tools(caplog) -> None:  # type: ignore[no-untyped-def]
+    """vllm serve without --enable-auto-tool-choice answers 400 to any request with tools=."""
+    bodies = []
+
+    def no_tool_parser(request: FakeRequest) -> FakeReply:
+        bodies.append(request.body)
+        if "tools" in request.body:
+            raise FakeHTTPError(400, '"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser')
+        return text_tool_model(request)
+
+    with FakeChatServer(no_tool_parser) as server:
+        backend = openai_backend(server, tool_format="auto")
+        with caplog.at_level(logging.WARNING):
+            transcripts = run_choice(backend)
+    assert backend.text_tools and "rejects a request with tools=" in caplog.text
+    assert sum("tools" in body for body in bodies) == 1  # the probe alone
+    assert [t.n_tool_attempts for t in transcripts] == [1, 0, 1, 0]
+    assert all(t.error is None for t in transcripts)
