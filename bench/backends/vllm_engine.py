@@ -206,7 +206,12 @@ class VLLMBackend(HFBackend):
         for conv, prompt, ids, output in zip(conversations, prompts, token_ids, outputs, strict=True):
             completion = output.outputs[0]
             finish = "length" if completion.finish_reason == "length" else "stop"
-            turn = self._parse(completion.text, prompt, conv, len(ids), len(completion.token_ids), finish)
+            n_out = len(completion.token_ids)
+            # vLLM keeps the end-of-turn token that stopped the reply in token_ids (not in the text); the hf
+            # backend counts the reply without it, and so does this one: equal counts on both engines.
+            if finish == "stop" and n_out and completion.token_ids[-1] in self.stop_token_ids:
+                n_out -= 1
+            turn = self._parse(completion.text, prompt, conv, len(ids), n_out, finish)
             for index, call in enumerate(turn.tool_calls):
                 call.id = call.id or stable_call_id(conv, index)
             turns.append(turn)

@@ -82,6 +82,8 @@ class StubLLM:
             if len(ids) > sampling.kwargs["max_tokens"]:
                 ids, finish = ids[: sampling.kwargs["max_tokens"]], "length"
                 text = self.tokenizer.decode(ids)
+            if finish == "stop":  # as vLLM does: the stop token is in token_ids, not in the text
+                ids = [*ids, sampling.kwargs["stop_token_ids"][0]]
             completion = types.SimpleNamespace(text=text, token_ids=ids, finish_reason=finish)
             outputs.append(types.SimpleNamespace(outputs=[completion]))
         return outputs
@@ -125,6 +127,8 @@ def test_one_generate_call_per_turn_for_every_open_conversation(stub_vllm, tiny_
         assert choice.n_tool_attempts == (i % 2 == 0)
         assert no_tool.n_tool_attempts == 0 and no_tool.answer == pytest.approx(product if i % 2 else 2 * product)
         assert choice.tokens_in > no_tool.tokens_in > 0 and choice.tokens_out > 0
+        # the reply's own tokens, without the stop token vLLM reports (as the hf backend counts)
+        assert no_tool.tokens_out == len(llm.tokenizer.encode(no_tool.final_text, add_special_tokens=False))
     first_call = by_mode[(problems[0].id, "choice")].messages[2]["tool_calls"][0]
     assert first_call["function"] == {"name": "toy_multiply", "arguments": {"a": 3, "b": 7}}
     assert first_call["id"].startswith("call_")  # stable, so a resumed run's second turn hits the cache
