@@ -54,6 +54,7 @@ RUNTIME_ARGS = frozenset(
     }
 )  # fmt: skip
 SECRET_ARGS = ("api_key",)
+CACHING_BACKENDS = frozenset({"openai", "anthropic", "vllm"})  # those that cache responses by default
 SETTINGS_FILE = "settings.json"
 PLAN_FILE = "compare.json"
 FORMATS = {"markdown": ".md", "latex": ".tex", "csv": ".csv"}
@@ -129,7 +130,7 @@ class Job:
     budget: int
     out: Path
     estimate: Estimate | None = None
-    status: str = "to run"  # to run | done | failed | stopped (cost cap)
+    status: str = "to run"  # to run | done | incomplete (some problems failed) | failed | stopped (cost cap)
     cost_usd: float = 0.0
 
     @property
@@ -165,7 +166,7 @@ class Job:
 
     def argv(self) -> list[str]:
         """The lm-eval flags of this run: the same for every model but ``--model_args``."""
-        argv = ["--model", "toolwise", "--model_args", self.model.model_args(), "--tasks", self.task]
+        argv = ["--model", "toolwise", "--model_args", self.model_args(), "--tasks", self.task]
         argv += ["--output_path", str(self.folder), "--log_samples"]
         if self.settings.limit is not None:
             argv += ["--limit", _number(self.settings.limit)]
@@ -178,6 +179,14 @@ class Job:
         if self.settings.include_path:
             argv += ["--include_path", self.settings.include_path]
         return argv
+
+    def model_args(self) -> str:
+        """The model's arguments; a caching backend keeps its responses in OUT/cache/<model> unless told
+        otherwise (a resumed run finds them there, and two models never wait on one cache file)."""
+        args = self.model.model_args()
+        if self.model.backend in CACHING_BACKENDS and not {"cache", "cache_dir"} & set(self.model.args):
+            args += f",cache_dir={self.out / 'cache' / self.model.slug}"
+        return args
 
     def command(self) -> str:
         return " ".join(["toolwise-eval", *(_quote(a) for a in self.argv())])
@@ -197,12 +206,20 @@ class Job:
             return False
         return any(self.task in _results(path).get("results", {}) for path in self.results_files())
 
-    def measured_cost(self) -> float:
+    def _metric(self, name: str) -> float:
+        """A metric of the newest results of this run (0 when absent)."""
         for path in reversed(self.results_files()):
             metrics = _results(path).get("results", {}).get(self.task, {})
-            if "cost_usd,none" in metrics:
-                return float(metrics["cost_usd,none"])
+            if f"{name},none" in metrics:
+                return float(metrics[f"{name},none"])
         return 0.0
+
+    def measured_cost(self) -> float:
+        return self._metric("cost_usd")
+
+    def failed_problems(self) -> int:
+        """Problems whose conversation ended on a backend or reply error: a rerun asks them again."""
+        return round(self._metric("n_failed"))
 
     def describe(self) -> str:
         repeat = f" (repeat {self.repeat})" if self.settings.repeats > 1 else ""
@@ -321,7 +338,8 @@ def plan(models: list[ModelSpec], settings: Settings, out: Path) -> list[Job]:
             for repeat in range(1, settings.repeats + 1):
                 job = Job(model, task, repeat, settings, problems, digest, out_budget, out)
                 if job.finished():
-                    job.status, job.cost_usd = "done", job.measured_cost()
+                    job.cost_usd = job.measured_cost()
+                    job.status = "done" if job.failed_problems() == 0 else "incomplete"
                 jobs.append(job)
     return jobs
 
@@ -431,6 +449,22 @@ def _in_process_session(out: Path) -> Any:
             sys.argv = saved_argv
 
 
+def _warm_imports(jobs: list[Job]) -> None:
+    """Import what the runs import, once, before the lanes' threads start: transformers' lazy module is not
+    safe to import from two threads at once (one of them sees a half-built module)."""
+    import importlib
+
+    import transformers
+
+    from toolwise.bench.backends import BACKENDS
+
+    _ = transformers.PreTrainedTokenizerBase
+    for name in ("lm_eval.evaluator", "lm_eval.loggers", "lm_eval.models", "toolwise.bench.lmeval_model"):
+        importlib.import_module(name)
+    for backend in sorted({job.model.backend for job in jobs if job.model.backend in BACKENDS}):
+        importlib.import_module(BACKENDS[backend].partition(":")[0])
+
+
 @dataclass
 class Budget:
     """The cost cap: a run starts only if what finished runs cost, plus the estimates of those running and
@@ -486,8 +520,13 @@ def _lane(jobs: list[Job], budget: Budget, runner: Runner, report: Callable[[str
         report(f"running {job.describe()}: {job.command()}")
         code = runner(job, log)
         if code == 0 and job.finished():
-            job.status, job.cost_usd = "done", job.measured_cost()
-            report(f"finished {job.describe()} (${job.cost_usd:.4f})")
+            job.cost_usd = job.measured_cost()
+            failed = job.failed_problems()
+            job.status = "done" if failed == 0 else "incomplete"
+            report(
+                f"finished {job.describe()} ({_money(job.cost_usd)})"
+                + (f"; {failed} problems failed" if failed else "")
+            )
         else:
             job.status = "failed"
             report(f"failed {job.describe()} (exit {code}); see {log}")
@@ -496,7 +535,7 @@ def _lane(jobs: list[Job], budget: Budget, runner: Runner, report: Callable[[str
 
 def run_jobs(jobs: list[Job], budget: Budget, runner: Runner, report: Callable[[str], None]) -> None:
     """Each API model in its own thread (concurrently with each other); local models one at a time in another."""
-    budget.spent = sum(job.cost_usd for job in jobs if job.status == "done")
+    budget.spent = sum(job.cost_usd for job in jobs if job.status in ("done", "incomplete"))
     lanes: dict[str, list[Job]] = {}
     for job in jobs:
         lanes.setdefault(job.model.name if job.model.is_api else "local", []).append(job)
@@ -513,14 +552,16 @@ def write_leaderboard(
     jobs: list[Job], out: Path, baseline: str | None, n_boot: int, report: Callable[[str], None]
 ) -> str | None:
     """All formats into OUT/leaderboard from the finished runs of this plan; returns the Markdown."""
-    done = [job for job in jobs if job.status == "done"]
+    done = [job for job in jobs if job.status in ("done", "incomplete")]
     if not done:
         return None
     renames = {job.model.label: job.model.name for job in done if job.model.label != job.model.name}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", LeaderboardWarning)
         runs = load_runs(sorted({path for job in done for path in job.results_files()}), rename=renames)
-        board = build_leaderboard(runs, baseline=baseline, tasks=_ordered_tasks(done), n_boot=n_boot)
+        board = build_leaderboard(
+            runs, baseline=baseline, tasks=_ordered_tasks(done), n_boot=n_boot, allow_failed=True
+        )  # runs with failed problems are shown, marked; the command says to rerun them
     folder = out / "leaderboard"
     folder.mkdir(parents=True, exist_ok=True)
     for fmt, suffix in FORMATS.items():
@@ -601,11 +642,16 @@ def compare(
     baseline: str | None = None,
     dry_run: bool = False,
     max_cost: float | None = None,
-    runner: Runner = run_subprocess,
+    in_process: bool = False,
+    runner: Runner | None = None,
     n_boot: int = 2000,
     console: Console | None = None,
 ) -> int:
-    """The whole comparison; returns the exit code (0 done, 1 some run failed, 3 stopped by the cost cap)."""
+    """The whole comparison; returns the exit code (0 done, 1 some run failed, 3 stopped by the cost cap).
+
+    Each run is a ``toolwise-eval`` process, or with ``in_process`` lm-eval's command-line code in this
+    process; ``runner`` replaces either (tests wrap ``run_in_process`` to watch the scheduling)."""
+    runner = runner or (run_in_process if in_process else run_subprocess)
     # Bound now (an in-process run redirects sys.stderr); wide enough for the estimate table in a log file.
     console = console or Console(file=sys.stderr, width=None if sys.stderr.isatty() else 150)
 
@@ -622,7 +668,7 @@ def compare(
     price_jobs(jobs)
     left = remaining_cost(jobs)
     wall = expected_wall_seconds(jobs)
-    done = sum(job.status == "done" for job in jobs)
+    done = sum(job.status == "done" for job in jobs)  # incomplete runs are retried
     console.print(estimate_table(jobs))
     report(
         f"{len(jobs)} runs, {done} already done; to run: {_money(left)} estimated, about {_duration(wall)} "
@@ -642,14 +688,15 @@ def compare(
             )
     budget = Budget(max_cost)
     with contextlib.ExitStack() as stack:
-        if runner is run_in_process:
+        if in_process:
+            _warm_imports(jobs)
             stack.enter_context(_in_process_session(out))
         run_jobs(jobs, budget, runner, report)
     _write_plan(out, jobs, settings, lambda _: None)
     markdown = write_leaderboard(jobs, out, baseline if _has_baseline(jobs, baseline) else None, n_boot, report)
     if markdown:
         console.print(markdown.split("\n### ")[0], highlight=False, markup=False)
-    failed = [job for job in jobs if job.status == "failed"]
+    failed = [job for job in jobs if job.status in ("failed", "incomplete")]
     stopped = [job for job in jobs if job.status == "stopped"]
     if stopped:
         next_job = budget.stopped_at or stopped[0]
@@ -663,14 +710,15 @@ def compare(
         )
     if failed:
         report(
-            f"{len(failed)} run(s) failed: " + "; ".join(f"{j.describe()}: {j.folder / 'lm_eval.log'}" for j in failed)
+            f"{len(failed)} run(s) failed or had failed problems: "
+            + "; ".join(f"{j.describe()}: {j.folder / 'lm_eval.log'}" for j in failed)
         )
         report("rerun the same command to retry them; answered requests come back from the response cache")
     return 1 if failed else 3 if stopped else 0
 
 
 def _has_baseline(jobs: list[Job], baseline: str | None) -> bool:
-    return baseline is not None and any(j.model.name == baseline and j.status == "done" for j in jobs)
+    return baseline is not None and any(j.model.name == baseline and j.results_files() for j in jobs)
 
 
 def _round_up(value: float) -> str:
@@ -735,7 +783,7 @@ def compare_command(
     try:
         code = compare(
             models, settings, out, baseline=baseline, dry_run=dry_run, max_cost=max_cost,
-            runner=run_in_process if in_process else run_subprocess, n_boot=n_boot,
+            in_process=in_process, n_boot=n_boot,
         )  # fmt: skip
     except (CompareError, ResultsError) as exc:
         Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)

@@ -56,6 +56,7 @@ class Estimate:
     cost_usd: float | None  # None: an API model with no known price
     seconds: float
     basis: str  # "measured" | "tokenizer" | "estimate" (chars/4) | "scripted"
+    schema_tokens: int = 0  # the part of tokens_in that is the tool schemas (APIs bill them; some servers do not)
 
     def row(self) -> dict[str, Any]:
         return {
@@ -99,10 +100,10 @@ class PromptCounter:
     def count(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None) -> int:
         if self.tokenizer is not None and getattr(self.tokenizer, "chat_template", None):
             try:
-                ids = self.tokenizer.apply_chat_template(
-                    messages, tools=tools, add_generation_prompt=True, tokenize=True
+                text = self.tokenizer.apply_chat_template(
+                    messages, tools=tools, add_generation_prompt=True, tokenize=False
                 )
-                return len(ids["input_ids"] if isinstance(ids, dict) else ids)
+                return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
             except Exception:
                 pass
         text = json.dumps(messages, ensure_ascii=False) + (json.dumps(tools, ensure_ascii=False) if tools else "")
@@ -147,6 +148,7 @@ def estimate(
     concurrency = max(1, int(args.get("max_concurrency", 8)))
     if backend not in API_BACKENDS | ENGINE_BACKENDS:  # scripted policies: no tokens, no time worth counting
         return Estimate(n, 0, 0, 0.0, 0.0, "scripted")
+    schema_tokens = 0
     if measured is not None:
         tokens_in, tokens_out = round(measured.tokens_in * n), round(measured.tokens_out * n)
         seconds, basis = measured.seconds * n, "measured"
@@ -154,12 +156,14 @@ def estimate(
     else:
         counter = counter or PromptCounter(backend, args)
         tool_rate = ASSUMED["tool_rate"]
-        tokens_in = 0
+        tokens_in = schema_tokens = 0.0
         for problem in problems:
             plain = counter.count(opening_messages(problem, "no_tool"), None)
-            offered = counter.count(opening_messages(problem, "choice"), _tool_schemas(problem) or None)
+            choice = opening_messages(problem, "choice")
+            offered = counter.count(choice, _tool_schemas(problem) or None)
             tokens_in += plain + offered + tool_rate * (offered + ASSUMED["tool_result_tokens"])
-        tokens_in = round(tokens_in)
+            schema_tokens += (1 + tool_rate) * (offered - counter.count(choice, None))
+        tokens_in, schema_tokens = round(tokens_in), round(schema_tokens)
         turns = n * (2 + tool_rate)
         tokens_out = round(budget * turns)
         basis = counter.basis
@@ -169,4 +173,4 @@ def estimate(
         else:
             seconds = tokens_out / ASSUMED["local_tokens_per_second"]
     cost = None if price is None else price.cost_usd(tokens_in, tokens_out)
-    return Estimate(n, tokens_in, tokens_out, cost, seconds, basis)
+    return Estimate(n, tokens_in, tokens_out, cost, seconds, basis, schema_tokens)

@@ -134,6 +134,7 @@ def write_run(
     samples: bool = True,
     limit: int | None = None,
     extra_results: dict[str, dict[str, Any]] | None = None,
+    gen_kwargs: dict[str, Any] | None = None,
 ) -> Path:
     """Write one lm-eval run (results JSON, plus a samples file per task given as outcomes); return the results file.
 
@@ -175,7 +176,7 @@ def write_run(
             "use_cache": None,
             "limit": limit,
             "bootstrap_iters": 100000,
-            "gen_kwargs": {},
+            "gen_kwargs": dict(gen_kwargs or {}),
             "random_seed": 0,
             "numpy_seed": 1234,
             "torch_seed": 1234,
