@@ -292,8 +292,14 @@ def task_problems(task: str, index: dict[str, Any]) -> tuple[list[Problem], int 
 
         from toolwise.bench.problem import problem_from_doc
 
-        loaded = get_task_dict([task], _manager_for(entry))[task]
-        return [problem_from_doc(doc) for doc in loaded.eval_docs], budget
+        try:
+            loaded = get_task_dict([task], _manager_for(entry))[task]
+            return [problem_from_doc(doc) for doc in loaded.eval_docs], budget
+        except Exception as exc:  # data on the hub while offline, a missing local copy
+            raise CompareError(
+                f"{task}: its problems could not be loaded to plan the comparison ({type(exc).__name__}: {exc}); "
+                "see the task's YAML for where its data comes from"
+            ) from None
     return read_jsonl(path), budget
 
 

@@ -281,6 +281,7 @@ def test_a_cost_cap_stops_before_it_is_passed_loses_nothing_and_says_how_to_go_o
         assert 0 < spent <= cap
         suggestion = re.search(r"rerun the same command with --max-cost (\S+) to finish", printed.replace("\n", " "))
         assert suggestion and "Nothing is lost" in printed
+        print("\n" + printed[printed.index("stopped by --max-cost") :].split("\n\n")[0])
         answered = sum(server.answered.values())
         code, printed = run([model], config, out, max_cost=float(suggestion.group(1)))
         assert code == 0, printed
