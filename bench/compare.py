@@ -9,6 +9,9 @@ API models run concurrently with each other; local models (hf, vllm, scripted) o
 ``--dry-run`` prices the plan (``compare_estimate``); ``--max-cost`` stops before the spending of finished
 runs plus the estimate of the next would pass the cap. The leaderboard (Markdown, LaTeX, CSV, HTML with a
 transcript page per model x task) goes to ``OUT/leaderboard``.
+
+Like ``bench/cli.py`` it sits on top: it imports the leaderboard and lm-eval's command line; nothing in
+bench's core imports it.
 """
 
 from __future__ import annotations
@@ -430,6 +433,7 @@ def run_in_process(job: Job, log: Path) -> int:
     with _IN_PROCESS:
         install(force=True)
         cli = HarnessCLI()
+    # HarnessCLI.parse_args reads sys.argv, which threads share; its parser takes the flags directly.
     args = cli._parser.parse_args(["run", *job.argv()])
     try:
         cli.execute(args)
