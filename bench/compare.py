@@ -684,6 +684,9 @@ def compare(
         f"{len(jobs)} runs, {done} already done; to run: {_money(left)} estimated, about {_duration(wall)} "
         "(API models in parallel, local ones one after another)"
     )
+    pending = [job for job in jobs if job.status != "done"]
+    if pending:
+        report(f"each run is one lm-eval command, e.g. {pending[0].command()}")
     if dry_run:
         return 0
     _write_plan(out, jobs, settings, report)

@@ -338,7 +338,6 @@ sys.exit(cmp.compare(sys.argv[1].split(" "), cmp.Settings(["toy_numeric_tool"], 
 """
 
 
-@pytest.mark.slow
 def test_a_killed_comparison_resumes_without_repeating_answered_requests(
     toy_task_dir: Path, api_env: Path, tmp_path: Path
 ) -> None:
@@ -387,7 +386,6 @@ def test_the_command_line_prices_a_plan_without_running_it(tmp_path: Path) -> No
     assert bad.exit_code == 2 and "needs backend=" in bad.output
 
 
-@pytest.mark.slow
 def test_each_run_is_a_toolwise_eval_process_by_default(tmp_path: Path) -> None:
     out = tmp_path / "out"
     code, printed = run(["backend=oracle"], cmp.Settings(["pde_tool"], limit=2), out, in_process=False)
