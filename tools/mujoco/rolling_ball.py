@@ -37,9 +37,10 @@ SLIP_DECELERATION_FACTOR = 3.5  # a solid sphere's slip falls at (1 + m R^2 / I)
 
 def rolling_timestep(slip_m_per_s: float, mu: float, g: float, duration_s: float, requested_s: float) -> float:
     """The requested step, refined so that the end of the slip is resolved."""
-    if slip_m_per_s == 0 or mu == 0:
+    deceleration = SLIP_DECELERATION_FACTOR * mu * g  # 0 for a denormal friction whose product underflows
+    if slip_m_per_s == 0 or deceleration == 0:
         return requested_s
-    slipping_s = abs(slip_m_per_s) / (SLIP_DECELERATION_FACTOR * mu * g)
+    slipping_s = abs(slip_m_per_s) / deceleration
     return min(requested_s, max(SLIP_RESOLUTION * slipping_s, MIN_ROLLING_TIMESTEP_S, duration_s / _sim.MAX_STEPS))
 
 
