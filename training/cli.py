@@ -42,7 +42,7 @@ def overrides_from_flags(flags: dict[str, Any], settings: list[str] | None) -> d
     direct = {"base": "base", "task": "task", "out": "out", "train_file": "train_file", "gguf_file": "gguf_file"}
     direct |= {"chat_template": "chat_template", "device": "device", "teacher": "collect.teacher"}
     direct |= {"n_train": "collect.n_train", "solution_source": "collect.solution_source"}
-    direct |= {"k_samples": "tua.k_samples"}
+    direct |= {"k_samples": "tua.k_samples", "sampler": "sampler", "eval_limit": "eval.limit"}
     for flag, key in direct.items():
         if flags.get(flag) is not None:
             out[key] = str(flags[flag]) if isinstance(flags[flag], Path) else flags[flag]
@@ -69,7 +69,8 @@ def train_command(
     ] = None,
     out: Annotated[Path | None, typer.Option(help="Output folder (final checkpoint: <out>/final).")] = None,
     stage: Annotated[
-        list[str] | None, typer.Option(help="Run only this stage: collect, wkd or tua (repeatable).")
+        list[str] | None,
+        typer.Option(help="Run only this stage: collect, wkd, tua or eval (repeatable)."),
     ] = None,
     config: Annotated[Path | None, typer.Option(help="YAML file with TrainConfig settings.")] = None,
     teacher: Annotated[
@@ -92,6 +93,19 @@ def train_command(
     gguf_file: Annotated[str | None, typer.Option(help="GGUF file inside --base to start from.")] = None,
     chat_template: Annotated[Path | None, typer.Option(help="A .jinja chat template for the model.")] = None,
     device: Annotated[str | None, typer.Option(help="Device for sampling: cuda or cpu (default: auto).")] = None,
+    sampler: Annotated[
+        str | None,
+        typer.Option(help="Engine for TUA samples, DPO proposals and an hf teacher: vllm, hf or auto (default)."),
+    ] = None,
+    eval_: Annotated[
+        bool,
+        typer.Option(
+            "--eval", help="After training, evaluate base, WKD and final on the task's test split (<out>/eval)."
+        ),
+    ] = False,
+    eval_limit: Annotated[
+        int | None, typer.Option(help="Test problems evaluated per task by --eval (default: all).")
+    ] = None,
     set_: Annotated[
         list[str] | None, typer.Option("--set", help="Any setting as section.field=value (repeatable).")
     ] = None,
@@ -114,19 +128,22 @@ def train_command(
         return
     _check_required(cfg)
     for name in stage or []:
-        if name not in STAGES:
-            raise typer.BadParameter(f"unknown stage {name!r}; choose from {', '.join(STAGES)}")
+        if name not in (*STAGES, "eval"):
+            raise typer.BadParameter(f"unknown stage {name!r}; choose from {', '.join(STAGES)}, eval")
+    evaluate = eval_ or "eval" in (stage or [])
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     from toolwise.training.pipeline import Pipeline, StageError
 
     try:
-        state = Pipeline(cfg, console=console, progress=not quiet).run(stage or None, force=force)
+        state = Pipeline(cfg, console=console, progress=not quiet).run(stage or None, force=force, evaluate=evaluate)
     except StageError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(code=2) from None
     done = [s for s in STAGES if state["stages"].get(s, {}).get("done")]
     console.print(f"done: {', '.join(done) or 'nothing'}; state in {Path(cfg.out) / 'state.json'}")
-    if "tua" in done:
+    if evaluate:
+        console.print(f"evaluation: {Path(cfg.out) / 'eval' / 'report.md'}")
+    elif "tua" in done:
         console.print(
             f"evaluate: lm_eval --model toolwise --model_args backend=hf,pretrained={Path(cfg.out) / 'final'} "
             f"--tasks {cfg.task or '<task>'}"

@@ -24,6 +24,10 @@ STAGES = ("collect", "wkd", "tua")
 Stage = Literal["collect", "wkd", "tua"]
 
 
+# Settings that change how, not what, a stage computes (the engine, the device, the batch) or that no stage reads.
+NOT_FINGERPRINTED = ("out", "device", "sample_batch_size", "sampler", "eval")
+
+
 def _help(text: str, default: Any) -> Any:
     """A field with an immutable default and its help text (trl's ``field(metadata={"help": ...})``)."""
     return field(default=default, metadata={"help": text})
@@ -174,6 +178,15 @@ class TUAConfig(SFTStageConfig):
 
 
 @dataclass
+class EvalConfig:
+    """``--eval`` / ``--stage eval``: base, WKD and the final model on the task's test split (lm_eval)."""
+
+    limit: int | None = _help("Test problems evaluated per task (the first N); None = all.", None)
+    max_turns: int = _help("Turn cap of each test conversation (a call, its result, an answer).", 3)
+    max_gen_toks: int = _help("Tokens generated per turn at evaluation.", 160)
+
+
+@dataclass
 class TrainConfig:
     """The whole pipeline: which model, which task, where to write, and the three stages."""
 
@@ -195,16 +208,22 @@ class TrainConfig:
     device: str | None = _help("Device for sampling (cuda, cpu); None = cuda when available.", None)
     sample_batch_size: int = _help("Batch size of the hf backend when the pipeline samples from a model.", 8)
     chat_template: str | None = _help("A .jinja file to use as the model's chat template (saved with it).", None)
+    sampler: Literal["auto", "hf", "vllm"] = _help(
+        "Engine for the TUA difficulty samples, the DPO proposals and an hf/vllm collect teacher: hf, vllm, or "
+        "auto (vllm when importable, hf otherwise). Same prompts and sampling options on both.",
+        "auto",
+    )
     collect: CollectConfig = field(default_factory=CollectConfig)
     wkd: WKDConfig = field(default_factory=WKDConfig)
     tua: TUAConfig = field(default_factory=TUAConfig)
+    eval: EvalConfig = field(default_factory=EvalConfig)
 
     def stage_config(self, stage: Stage) -> Any:
         return {"collect": self.collect, "wkd": self.wkd, "tua": self.tua}[stage]
 
     def fingerprint(self, stage: Stage) -> str:
         """A hash of what a stage's result depends on: the shared settings and the stage's own section."""
-        shared = {k: v for k, v in to_dict(self).items() if k not in (*STAGES, "out", "device", "sample_batch_size")}
+        shared = {k: v for k, v in to_dict(self).items() if k not in (*STAGES, *NOT_FINGERPRINTED)}
         own = to_dict(self.stage_config(stage))
         text = json.dumps({"shared": shared, stage: own}, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:16]

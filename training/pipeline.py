@@ -8,6 +8,7 @@ Layout of the output folder::
     <out>/base/                 a plain copy of the base model (only for GGUF or replaced chat templates)
     <out>/wkd/                  the WKD checkpoint
     <out>/final/                the WKD + TUA checkpoint: lm_eval ... backend=hf,pretrained=<out>/final
+    <out>/eval/                 ``--eval``: base, WKD and final on the test split (report.md, comparison.json)
 
 A stage is skipped when ``state.json`` marks it done with the same settings;
 done with other settings is an error unless ``force`` (which also clears the
@@ -39,7 +40,7 @@ from toolwise.training.domains import load_training_problems
 from toolwise.training.export import read_jsonl, save_dataset
 from toolwise.training.model_card import write_model_card
 from toolwise.training.resources import StageMonitor
-from toolwise.training.sampling import hf_backend
+from toolwise.training.sampling import resolve_sampler, sampler_backend
 from toolwise.training.trainers import ModelSource, prepare_base, run_dpo, run_sft
 from toolwise.training.tua import Difficulty, difficulty_split, tua_examples
 from toolwise.training.wkd import open_proposals, wkd_examples
@@ -80,6 +81,7 @@ class Pipeline:
         progress: bool = True,
         teacher_factory: Callable[[TrainConfig], Backend] | None = None,
         sampler_factory: SamplerFactory | None = None,
+        task_manager: Any = None,
     ) -> None:
         if not config.out:
             raise ValueError("the pipeline needs an output folder (out)")
@@ -88,7 +90,8 @@ class Pipeline:
         self.console = console or Console()
         self.progress = progress
         self.teacher_factory = teacher_factory or default_teacher
-        self.sampler_factory = sampler_factory or self._hf_sampler
+        self.sampler_factory = sampler_factory or self._model_sampler
+        self.task_manager = task_manager  # lm-eval's TaskManager for the eval stage (None: toolwise's tasks)
 
     # State ---------------------------------------------------------------------------------------------------
     @property
@@ -126,31 +129,103 @@ class Pipeline:
         if not _is_main_process():
             return
         paths = [self.data_dir(stage), *(self.out / "checkpoints").glob(f"{stage}*")]
-        paths += {"collect": [], "wkd": [self.wkd_dir, self.out / "wkd_sft"], "tua": [self.final_dir]}[stage]
+        paths += {
+            "collect": [],
+            "wkd": [self.wkd_dir, self.out / "wkd_sft"],
+            "tua": [self.final_dir, self.out / "eval"],
+        }[stage]
         for path in paths:
             if path.exists():
                 shutil.rmtree(path)
         state = self.state()
         state["stages"].pop(stage, None)
+        if stage == "tua":  # the evaluation was of the models being redone
+            state.pop("eval", None)
         self._write_state(state)
 
     # Running -------------------------------------------------------------------------------------------------
-    def run(self, stages: Sequence[str] | None = None, force: bool = False) -> dict[str, Any]:
+    def run(self, stages: Sequence[str] | None = None, force: bool = False, evaluate: bool = False) -> dict[str, Any]:
         """Run ``stages`` (default: all, in order), skipping finished ones; returns the state.
 
         ``force`` redoes finished stages whose settings changed, and also unchanged ones when ``stages``
-        names them; either way the stages after a redone one are redone too.
+        names them; either way the stages after a redone one are redone too. ``evaluate`` (or ``eval`` among
+        ``stages``; alone, it evaluates the finished run) ends with :meth:`evaluate`.
         """
         selected = list(stages or STAGES)
-        unknown = [s for s in selected if s not in STAGES]
+        unknown = [s for s in selected if s not in (*STAGES, "eval")]
         if unknown:
-            raise ValueError(f"unknown stage(s) {unknown}; stages are {', '.join(STAGES)}")
+            raise ValueError(f"unknown stage(s) {unknown}; stages are {', '.join(STAGES)} and eval")
+        evaluate = evaluate or "eval" in selected
+        selected = [s for s in selected if s != "eval"]
+        if evaluate and not selected:  # --stage eval alone: evaluate what is there
+            self.out.mkdir(parents=True, exist_ok=True)
+            self.evaluate()
+            return self.state()
         self.out.mkdir(parents=True, exist_ok=True)
         if _is_main_process():
             save_config(self.config, self.out / "train_config.yaml")
         for stage in (s for s in STAGES if s in selected):
             self._run_stage(stage, force, explicit=stages is not None)  # type: ignore[arg-type]
+        if evaluate:
+            self.evaluate()
         return self.state()
+
+    # Evaluation ----------------------------------------------------------------------------------------------
+    def evaluate(self) -> dict[str, Any]:
+        """Base, WKD and final on the task's test split: ``<out>/eval/`` and ``state.json``'s ``eval``.
+
+        Each model's results are kept in ``<out>/eval/<model>.json`` (reused while the settings are the same);
+        ``report.md`` holds the tables with paired bootstrap intervals, ``comparison.json`` the same figures as
+        data, and the final model card is rewritten with the table.
+        """
+        from toolwise.training import evaluation
+
+        cfg = self.config
+        if not self.is_done("tua"):
+            raise StageError("evaluation needs the tua stage finished (toolwise train ... --stage tua)")
+        tasks = [t.strip() for t in cfg.task.split(",") if t.strip()]
+        if not tasks:
+            raise StageError("evaluation needs the task whose test split is scored (--task)")
+        folder = self.out / "eval"
+        models = {"base": self.base_source().path, "wkd": str(self.wkd_dir), "wkd_tua": str(self.final_dir)}
+        self.console.rule("[bold]eval[/bold]")
+        started = time.strftime("%Y-%m-%dT%H:%M:%S")
+        evals: dict[str, dict[str, Any]] = {}
+        with StageMonitor() as monitor:
+            for name, model_dir in models.items():
+                evals[name] = evaluation.evaluate_model(
+                    name,
+                    model_dir,
+                    folder,
+                    tasks,
+                    # as efficacy.py: the final model is offered the answer tool when TUA trained answer calls
+                    answer_tool=name == "wkd_tua" and cfg.tua.direct_form == "answer_call",
+                    device=cfg.device,
+                    batch_size=cfg.sample_batch_size,
+                    max_turns=cfg.eval.max_turns,
+                    max_gen_toks=cfg.eval.max_gen_toks,
+                    limit=cfg.eval.limit,
+                    manager=self.task_manager,
+                )
+        text = evaluation.report(evals)
+        data = evaluation.comparison(evals)
+        if _is_main_process():
+            (folder / "report.md").write_text(text, encoding="utf-8")
+            (folder / "comparison.json").write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+        summary = {
+            "tasks": tasks,
+            "checkpoints": models,
+            "per_task": {name: record["per_task"] for name, record in evals.items()},
+            **data,
+            "report": str(folder / "report.md"),
+        }
+        state = self.state()
+        state["eval"] = {"started_at": started, "summary": summary, "usage": monitor.usage.as_dict()}
+        self._write_state(state)
+        if _is_main_process():
+            write_model_card(self.final_dir, cfg, state)
+        self.console.print(text)
+        return summary
 
     def _run_stage(self, stage: Stage, force: bool, explicit: bool = False) -> None:
         record = self.state()["stages"].get(stage, {})
@@ -241,12 +316,14 @@ class Pipeline:
         return ModelSource(str(folder), dtype=cfg.dtype)
 
     @contextmanager
-    def _hf_sampler(self, model_dir: str) -> Iterator[Backend]:
-        with hf_backend(
+    def _model_sampler(self, model_dir: str) -> Iterator[Backend]:
+        """The TUA difficulty samples and the DPO proposals: hf or vllm (``sampler``), the same prompts on both."""
+        with sampler_backend(
             model_dir,
             batch_size=self.config.sample_batch_size,
             device=self.config.device,
             max_gen_toks=max(self.config.tua.sample_max_gen_toks, self.config.wkd.proposal_max_gen_toks),
+            sampler=self.config.sampler,
         ) as backend:
             yield backend
 
@@ -363,12 +440,17 @@ class Pipeline:
 def default_teacher(config: TrainConfig) -> Backend:
     """The teacher backend named in the config; local engines get the pipeline's device and batch size."""
     args = dict(config.collect.teacher_args)
-    if config.collect.teacher in ("hf", "vllm"):
+    name = config.collect.teacher
+    if name == "hf":  # a local model teacher runs on the pipeline's sampler engine (vllm when asked or importable)
+        name = resolve_sampler(config.sampler)
+    if name in ("hf", "vllm"):
         args.setdefault("pretrained", config.base)
-        if config.collect.teacher == "hf":
+        if name == "vllm":
+            args.setdefault("cache", False)
+        if name == "hf":
             args.setdefault("batch_size", config.sample_batch_size)
             args.setdefault("device", config.device)
-    return make_backend(config.collect.teacher, **args)
+    return make_backend(name, **args)
 
 
 def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:

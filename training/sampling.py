@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import gc
+import importlib.util
 import random
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -50,10 +52,42 @@ def scores(problem: Problem, transcripts: list[Transcript]) -> list[float]:
     return [score_answer(problem, t) for t in transcripts]
 
 
+Engine = Literal["hf", "vllm"]
+
+
+def vllm_importable() -> bool:
+    """Whether ``import vllm`` can work here (without importing it: that takes seconds)."""
+    if "vllm" in sys.modules:
+        return sys.modules["vllm"] is not None
+    return importlib.util.find_spec("vllm") is not None
+
+
+def resolve_sampler(sampler: str) -> Engine:
+    """``hf`` or ``vllm`` for a ``sampler`` setting; ``auto`` is vllm when it is importable, hf otherwise."""
+    if sampler == "auto":
+        return "vllm" if vllm_importable() else "hf"
+    if sampler not in ("hf", "vllm"):
+        raise ValueError(f"sampler must be auto, hf or vllm, got {sampler!r}")
+    return sampler  # type: ignore[return-value]
+
+
 @contextmanager
-def hf_backend(model_dir: str, batch_size: int, device: str | None, max_gen_toks: int) -> Iterator[Backend]:
-    """An ``hf`` backend on a checkpoint, freed (CPU and GPU memory) when the block ends."""
-    backend = make_backend("hf", pretrained=model_dir, batch_size=batch_size, device=device, max_gen_toks=max_gen_toks)
+def sampler_backend(
+    model_dir: str, batch_size: int, device: str | None, max_gen_toks: int, sampler: str = "hf"
+) -> Iterator[Backend]:
+    """A local backend on a checkpoint (``hf`` or ``vllm``, see :func:`resolve_sampler`), freed when the block ends.
+
+    Both engines render the same prompts (the vllm backend inherits the hf backend's rendering) and read the
+    same per-request sampling options; vLLM schedules its own batches, so ``batch_size`` is for hf only. Nothing
+    is cached: the k samples of a question must be k draws, not one reply read back k times.
+    """
+    engine = resolve_sampler(sampler)
+    if engine == "vllm":
+        backend = make_backend("vllm", cache=False, pretrained=model_dir, max_gen_toks=max_gen_toks, progress=False)
+    else:
+        backend = make_backend(
+            "hf", pretrained=model_dir, batch_size=batch_size, device=device, max_gen_toks=max_gen_toks
+        )
     try:
         yield backend
     finally:
@@ -61,3 +95,10 @@ def hf_backend(model_dir: str, batch_size: int, device: str | None, max_gen_toks
         gc.collect()
         if torch.cuda.is_available():
             torch.cuda.empty_cache()
+
+
+@contextmanager
+def hf_backend(model_dir: str, batch_size: int, device: str | None, max_gen_toks: int) -> Iterator[Backend]:
+    """An ``hf`` backend on a checkpoint, freed (CPU and GPU memory) when the block ends."""
+    with sampler_backend(model_dir, batch_size, device, max_gen_toks, sampler="hf") as backend:
+        yield backend

@@ -64,3 +64,18 @@ def test_collect_stage_from_the_command_line(tmp_path: Path) -> None:
 
 def test_overrides_ignore_flags_not_given() -> None:
     assert overrides_from_flags({"base": None, "use_lora": None, "n_train": 7}, None) == {"collect.n_train": 7}
+
+
+def test_sampler_and_eval_flags(tmp_path: Path) -> None:
+    args = ["--task", "pde_tool", "--out", str(tmp_path / "o")]
+    shown = yaml.safe_load(
+        runner.invoke(app, [*args, "--sampler", "vllm", "--eval-limit", "5", "--show-config"]).output
+    )
+    assert shown["sampler"] == "vllm" and shown["eval"]["limit"] == 5
+    assert yaml.safe_load(runner.invoke(app, [*args, "--show-config"]).output)["sampler"] == "auto"
+    bad = runner.invoke(app, [*args, "--sampler", "llamacpp", "--show-config"])
+    assert bad.exit_code != 0 and "llamacpp" in bad.output
+    # --stage eval is a stage name, and like --eval it needs a trained model first
+    for flags in (["--stage", "eval"], ["--stage", "collect", "--eval", "--teacher", "oracle", "--n-train", "2"]):
+        result = runner.invoke(app, [*args, *flags, "--quiet"])
+        assert result.exit_code == 2 and "evaluation needs the tua stage finished" in result.output, result.output

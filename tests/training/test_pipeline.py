@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import datasets
+import numpy as np
 import pytest
 from train_helpers import ProposalBackend, train_problems
 
@@ -216,3 +217,45 @@ def test_push_to_hub_creates_the_repo_and_uploads_the_final_folder(run: dict[str
     assert [name for name, _ in hub.calls] == ["create_repo", "upload_folder"]
     assert hub.calls[0][1] == {"repo_id": "me/toolwise-tiny", "private": True, "exist_ok": True}
     assert hub.calls[1][1]["folder_path"] == str(run["out"] / "final")
+
+
+def test_eval_compares_base_wkd_and_final_beside_the_state(run: dict[str, Any], toy_manager, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    out = tmp_path / "out"
+    shutil.copytree(run["out"], out)
+    overrides = {"out": str(out), "task": "toy_tool", "eval.limit": 3, "eval.max_gen_toks": 8}
+    config = build_config(None, {**_flat(run["config"]), **overrides})
+    state = Pipeline(config, progress=False, teacher_factory=no_teacher, task_manager=toy_manager).run(["eval"])
+
+    summary = state["eval"]["summary"]
+    assert summary["checkpoints"] == {
+        "base": run["config"].base,
+        "wkd": str(out / "wkd"),
+        "wkd_tua": str(out / "final"),
+    }
+    for name in ("base", "wkd", "wkd_tua"):
+        record = json.loads((out / "eval" / f"{name}.json").read_text())
+        assert len(record["outcomes"]) == 3 and all(0 <= o["p_tool"] <= 1 for o in record["outcomes"])
+        point, lo, hi = summary["models"][name]["acc_choice"]  # the pipeline's figures are the saved ones
+        assert lo <= point <= hi and point == pytest.approx(np.mean([o["acc_choice"] for o in record["outcomes"]]))
+    assert set(summary["gains_over_base"]) == {"wkd", "wkd_tua"}
+    assert json.loads((out / "eval" / "comparison.json").read_text())["models"] == summary["models"]
+    report = (out / "eval" / "report.md").read_text()
+    assert "| WKD+TUA | 3 |" in report and "gain over base (paired)" in report
+    assert "## Evaluation" in (out / "final" / "README.md").read_text()  # the model card carries the table
+    # a second run reads each model's results back instead of evaluating again
+    again = Pipeline(config, progress=False, task_manager=toy_manager)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("toolwise.training.evaluation.evaluate", _must_not_evaluate)
+        assert again.run(["eval"])["eval"]["summary"]["models"] == summary["models"]
+
+
+def _must_not_evaluate(*args: Any, **kwargs: Any) -> None:
+    raise AssertionError("the cached evaluation should have been reused")
+
+
+def test_eval_needs_a_trained_model(tmp_path: Path, tiny_llama_dir: Path) -> None:
+    config = build_config(None, {"base": str(tiny_llama_dir), "out": str(tmp_path), "task": "toy_tool"})
+    with pytest.raises(StageError, match="needs the tua stage"):
+        Pipeline(config, progress=False).run(["eval"])
