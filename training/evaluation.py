@@ -10,7 +10,9 @@ bootstraps over problems; gains over the base resample the problems jointly (pai
 from __future__ import annotations
 
 import json
+import shutil
 import time
+import warnings
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -55,10 +57,13 @@ def evaluate_model(
         if cached["model"] == str(model_dir) and cached.get("settings", settings) == settings:
             return cached
     start = time.perf_counter()
+    model_args = (
+        f"backend=hf,pretrained={model_dir},device={device or 'auto'},batch_size={batch_size},"
+        f"max_turns={max_turns},answer_tool={str(answer_tool).lower()}"
+    )
     results = evaluate(
         tasks,
-        f"backend=hf,pretrained={model_dir},device={device or 'auto'},batch_size={batch_size},"
-        f"max_turns={max_turns},answer_tool={str(answer_tool).lower()}",
+        model_args,
         limit=limit,
         gen_kwargs=f"max_gen_toks={max_gen_toks}",
         manager=manager,
@@ -90,7 +95,45 @@ def evaluate_model(
         for task in tasks:
             for s in results["samples"][task]:
                 fh.write(json.dumps({"task": task, "doc_id": s["doc_id"], "resps": s["resps"]}) + "\n")
+    _save_lm_eval_files(results, Path(folder) / "lm_eval" / name, model_args)
     return record
+
+
+def _save_lm_eval_files(results: dict[str, Any], folder: Path, model_args: str) -> None:
+    """lm-eval's own results and samples files (what ``lm_eval --output_path --log_samples`` writes)."""
+    from lm_eval.loggers.evaluation_tracker import EvaluationTracker
+
+    if folder.exists():
+        shutil.rmtree(folder)  # one run per model: the leaderboard reads the newest, these are the current ones
+    samples = results["samples"]
+    aggregated = {k: v for k, v in results.items() if k != "samples"}
+    aggregated["config"] = {**results.get("config", {}), "model_args": model_args}
+    tracker = EvaluationTracker(output_path=str(folder))
+    tracker.save_results_aggregated(results=aggregated, samples=samples)
+    for task, task_samples in samples.items():
+        tracker.save_results_samples(task_name=task, samples=task_samples)
+
+
+def leaderboard(folder: str | Path, names: list[str], baseline: str = "base") -> str | None:
+    """The leaderboard (``toolwise.leaderboard``, ``--baseline base``) of the models' lm-eval files, as Markdown.
+
+    None when a model has no lm-eval files (an evaluation cached before they were kept) or two models share
+    a label.
+    """
+    from toolwise.leaderboard import LeaderboardWarning, build_leaderboard, load_runs, model_label, render
+
+    folders = [Path(folder) / "lm_eval" / name for name in names]
+    files = [sorted(f.rglob("results_*.json")) for f in folders]
+    if not all(files):
+        return None
+    labels = [model_label(json.loads(found[-1].read_text())["config"]) for found in files]
+    if len(set(labels)) < len(labels):
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LeaderboardWarning)
+        runs = load_runs(folders, rename={label: MODELS.get(n, n) for label, n in zip(labels, names, strict=True)})
+        board = build_leaderboard(runs, baseline=MODELS.get(baseline, baseline), allow_failed=True)
+    return render(board, "markdown")
 
 
 def _add_call_probabilities(

@@ -209,8 +209,11 @@ class Pipeline:
                 )
         text = evaluation.report(evals)
         data = evaluation.comparison(evals)
+        board = evaluation.leaderboard(folder, list(models))
         if _is_main_process():
             (folder / "report.md").write_text(text, encoding="utf-8")
+            if board:
+                (folder / "leaderboard.md").write_text(board, encoding="utf-8")
             (folder / "comparison.json").write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
         summary = {
             "tasks": tasks,
@@ -218,6 +221,7 @@ class Pipeline:
             "per_task": {name: record["per_task"] for name, record in evals.items()},
             **data,
             "report": str(folder / "report.md"),
+            "leaderboard": str(folder / "leaderboard.md") if board else None,
         }
         state = self.state()
         state["eval"] = {"started_at": started, "summary": summary, "usage": monitor.usage.as_dict()}

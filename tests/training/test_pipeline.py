@@ -244,6 +244,11 @@ def test_eval_compares_base_wkd_and_final_beside_the_state(run: dict[str, Any], 
     report = (out / "eval" / "report.md").read_text()
     assert "| WKD+TUA | 3 |" in report and "gain over base (paired)" in report
     assert "## Evaluation" in (out / "final" / "README.md").read_text()  # the model card carries the table
+    board = (
+        out / "eval" / "leaderboard.md"
+    ).read_text()  # toolwise.leaderboard on lm-eval's own files, --baseline base
+    assert "### Difference to base" in board and all(f"| {m} |" in board for m in ("base", "WKD", "WKD+TUA"))
+    assert summary["leaderboard"] == str(out / "eval" / "leaderboard.md")
     # a second run reads each model's results back instead of evaluating again
     again = Pipeline(config, progress=False, task_manager=toy_manager)
     with pytest.MonkeyPatch.context() as patch:
