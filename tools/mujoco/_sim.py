@@ -184,6 +184,24 @@ def quadratic_drag(model: mujoco.MjModel, body: str, coefficient: float) -> Call
     return apply
 
 
+MAX_DRAG_RATE_STEP = 0.1  # drag is applied once per step: its decay rate times the step must stay small
+
+
+def refuse_stiff_drag(coefficient: float, mass_kg: float, fastest_m_per_s: float, step_s: float) -> None:
+    """ToolError when air drag would slow the body faster than the step resolves (a silent wrong number else).
+
+    Quadratic drag F = -c |v| v is applied from the velocity at the start of each step, so its relative decay
+    rate 2 c v / m times the step must stay below MAX_DRAG_RATE_STEP; ``fastest_m_per_s`` bounds the speed.
+    """
+    rate = 2 * coefficient * fastest_m_per_s / mass_kg
+    if rate * step_s > MAX_DRAG_RATE_STEP:
+        raise ToolError(
+            f"air drag {coefficient:g} kg/m on a {mass_kg:g} kg body at up to {fastest_m_per_s:.3g} m/s slows it "
+            f"within {1 / rate:.3g} s, faster than the {step_s:.3g} s step can follow: use a smaller "
+            "drag_coefficient_kg_per_m, a heavier ball or a smaller timestep_s"
+        )
+
+
 def sig(value: float, digits: int = SIGNIFICANT_DIGITS) -> float:
     """``value`` rounded to ``digits`` significant digits (0.0 stays 0.0; -0.0 becomes 0.0)."""
     value = float(value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated
 
 import mujoco
@@ -125,6 +126,10 @@ def simulate_ball_hits_box_on_post(
     data = mujoco.MjData(model)
     data.qvel[6] = ball_velocity_x_m_per_s
     data.qvel[8] = ball_velocity_z_m_per_s
+    if drag_coefficient_kg_per_m > 0:  # the speed never exceeds the throw's or the terminal speed
+        terminal = math.sqrt(ball_mass_kg * gravity_m_per_s2 / drag_coefficient_kg_per_m)
+        fastest = max(math.hypot(ball_velocity_x_m_per_s, ball_velocity_z_m_per_s), terminal)
+        _sim.refuse_stiff_drag(drag_coefficient_kg_per_m, ball_mass_kg, fastest, timestep_s)
     drag = _sim.quadratic_drag(model, "ball", drag_coefficient_kg_per_m)
 
     geom = {name: model.geom(name).id for name in ("ground", "post", "box", "ball")}

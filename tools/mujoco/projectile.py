@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 
 import mujoco
 import numpy as np
@@ -86,6 +87,10 @@ def simulate_bouncing_ball(
     data = mujoco.MjData(model)
     data.qvel[0] = initial_velocity_x_m_per_s
     data.qvel[2] = initial_velocity_z_m_per_s
+    if drag_coefficient_kg_per_m > 0:  # the speed never exceeds the launch speed or the terminal speed
+        terminal = math.sqrt(mass_kg * gravity_m_per_s2 / drag_coefficient_kg_per_m)
+        fastest = max(math.hypot(initial_velocity_x_m_per_s, initial_velocity_z_m_per_s), terminal)
+        _sim.refuse_stiff_drag(drag_coefficient_kg_per_m, mass_kg, fastest, timestep_s)
     drag = _sim.quadratic_drag(model, "ball", drag_coefficient_kg_per_m)
     impacts = _sim.Impacts(
         gap=lambda d: d.qpos[2] - radius_m,

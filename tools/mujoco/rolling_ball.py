@@ -131,6 +131,8 @@ def simulate_rolling_ball(
     data.qvel[:] = (initial_velocity_m_per_s, initial_spin_rad_per_s)
     drag = None
     if drag_coefficient_kg_per_m > 0:
+        fastest = abs(initial_velocity_m_per_s) + radius_m * abs(initial_spin_rad_per_s)  # friction only trades these
+        _sim.refuse_stiff_drag(drag_coefficient_kg_per_m, mass_kg, fastest, step)
 
         def drag(d: mujoco.MjData) -> None:  # F = -c |v| v on the centre, never on the spin
             d.qfrc_applied[0] = -drag_coefficient_kg_per_m * abs(d.qvel[0]) * d.qvel[0]
