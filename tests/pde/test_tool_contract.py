@@ -133,5 +133,5 @@ def test_refined_solves_agree_with_the_tool() -> None:
     finer = solve_refined("solve_diffusion_1d", {**HEAT_ROD, "points": [9.0]})
     assert finer["grid_cells"] == 2 * base["grid_cells"]
     assert finer["points"][0]["value"] == pytest.approx(base["points"][0]["value"], rel=1e-4)
-    with pytest.raises(Exception, match="greater than or equal to 0.000000001"):
+    with pytest.raises(Exception, match=r"greater than or equal to 0\.000000001"):
         solve_refined("solve_diffusion_1d", {**HEAT_ROD, "diffusivity": -1.0})
