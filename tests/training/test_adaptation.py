@@ -18,12 +18,12 @@ from pathlib import Path
 
 import pytest
 import torch
-from toy_domain import toy_multiply  # noqa: F401  (registers the tool)
+from train_helpers import product_mcq
 
 from toolwise.bench.backends.hf import HFBackend
 from toolwise.bench.backends.scripted import OracleBackend
 from toolwise.bench.loop import Request, run_conversations
-from toolwise.bench.problem import LETTERS, Problem, ToolCall
+from toolwise.bench.problem import Problem
 from toolwise.training.config import SFTStageConfig
 from toolwise.training.conversations import direct_choice_example, tool_transcript_example
 from toolwise.training.decision import call_probabilities
@@ -32,27 +32,15 @@ from toolwise.training.trainers import ModelSource, run_sft
 pytestmark = pytest.mark.slow
 
 
-def product_question(index: int, a: int, b: int, prefix: str) -> Problem:
-    product, key = a * b, LETTERS[index % 4]
-    gap = max(1, round(0.1 * product)) if product >= 100 else 1
-    choices = {letter: str(product + gap * (k - LETTERS.index(key))) for k, letter in enumerate(LETTERS)}
-    return Problem(
-        id=f"{prefix}-{index}",
-        domain="toy",
-        question=f"What is {a} times {b}?",
-        answer_type="mcq",
-        answer=key,
-        choices=choices,
-        tools=["toy_multiply"],
-        reference_calls=[ToolCall("toy_multiply", {"a": a, "b": b})],
-        solution=f"{a} times {b} is {product}, which is option {key}. So the answer is {key}",
-    )
-
-
 def questions(n: int, seed: int, digits: int, prefix: str) -> list[Problem]:
     rng = random.Random(seed)
     low, high = 10 ** (digits - 1) + (1 if digits == 1 else 0), 10**digits - 1
-    return [product_question(i, rng.randint(low, high), rng.randint(low, high), prefix) for i in range(n)]
+    problems = []
+    for i in range(n):
+        a, b = rng.randint(low, high), rng.randint(low, high)
+        gap = max(1, round(0.1 * a * b)) if a * b >= 100 else 1  # whole-number options, 10 % apart when large
+        problems.append(product_mcq(i, a, b, prefix, gap=gap, decimals=0))
+    return problems
 
 
 def test_tua_teaches_smollm2_to_call_the_tool_on_hard_questions_only(smollm2_base: Path, tmp_path: Path) -> None:

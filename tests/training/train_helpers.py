@@ -25,6 +25,23 @@ def score_product_guess(problem: Problem, text: str) -> float:
     return max(0.0, 1.0 - abs(float(numbers[-1]) - target) / (0.5 * abs(target)))
 
 
+def product_mcq(index: int, a: int, b: int, prefix: str, gap: float = 10, decimals: int = 1) -> Problem:
+    """The question "What is a times b?", four options ``gap`` apart around the product, key letters cycling A-D."""
+    product, key = a * b, LETTERS[index % 4]
+    choices = {letter: f"{product + gap * (k - LETTERS.index(key)):.{decimals}f}" for k, letter in enumerate(LETTERS)}
+    return Problem(
+        id=f"{prefix}-{index:03d}",
+        domain="toy",
+        question=f"What is {a} times {b}?",
+        answer_type="mcq",
+        answer=key,
+        choices=choices,
+        tools=["toy_multiply"],
+        reference_calls=[ToolCall("toy_multiply", {"a": a, "b": b})],
+        solution=f"{a} times {b} is {product}, which is option {key}. So the answer is {key}",
+    )
+
+
 def train_problems(n: int, seed: int = 0, n_open: int = 0, prefix: str = "toytrain") -> list[Problem]:
     """``n`` MCQs (key letters cycling A-D) and ``n_open`` open questions, with tool-grounded solutions."""
     rng = random.Random(seed)
@@ -34,22 +51,7 @@ def train_problems(n: int, seed: int = 0, n_open: int = 0, prefix: str = "toytra
         product = a * b
         call = ToolCall("toy_multiply", {"a": a, "b": b})
         if i < n:
-            key = LETTERS[i % 4]
-            offsets = [10 * (k - LETTERS.index(key)) for k in range(4)]
-            choices = {letter: f"{product + off:.1f}" for letter, off in zip(LETTERS, offsets, strict=True)}
-            problems.append(
-                Problem(
-                    id=f"{prefix}-{i:03d}",
-                    domain="toy",
-                    question=f"What is {a} times {b}?",
-                    answer_type="mcq",
-                    answer=key,
-                    choices=choices,
-                    tools=["toy_multiply"],
-                    reference_calls=[call],
-                    solution=f"{a} times {b} is {product}, which is option {key}. So the answer is {key}",
-                )
-            )
+            problems.append(product_mcq(i, a, b, prefix))
         else:
             problems.append(
                 Problem(
