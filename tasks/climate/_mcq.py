@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from toolwise.bench.problem import LETTERS, Problem, ToolCall
-from toolwise.tasks.climate._options import name_choices, nearest_letter, numeric_choices
+from toolwise.tasks.kit.options import jittered_gaps, ladder, nearest_letter, numeric_choices, place_key
 from toolwise.tools import get_tool
 from toolwise.tools.climate._data import City, cities, cities_by_name, fold, use_ensemble
 from toolwise.tools.climate._global import SCENARIO_NAMES, SCENARIOS
@@ -36,6 +36,7 @@ PATHWAYS = {
 SEASON_TEXT = {"annual": "annual-mean", "DJF": "December-February mean", "JJA": "June-August mean"}
 SPECIES_TEXT = {"CO2": "CO2", "CH4": "methane (CH4)", "SO2": "sulfur dioxide (SO2)", "BC": "black carbon (BC)"}
 PERCENTS = [p for p in range(-100, 101, 10) if abs(p) >= 20]  # on FaIR's precomputed grid: no interpolation
+GAP_JITTER = (0.8, 1.25)  # neighbouring options are 0.8-1.25 steps apart
 
 
 class Rejected(Exception):
@@ -43,6 +44,20 @@ class Rejected(Exception):
 
 
 # ----------------------------------------------------------------------------- helpers
+
+
+def value_choices(
+    value: float, letter: str, step: float, decimals: int, rng: np.random.Generator, *, signed: bool = False,
+    unit: str = "°C",
+) -> dict[str, str]:  # fmt: skip
+    """Four sorted options, the key at ``letter``, gaps drawn outward from it."""
+    rank = LETTERS.index(letter)
+    values = ladder(value, rank, jittered_gaps(step, rng, GAP_JITTER, outward_from=rank))
+    return numeric_choices(values, decimals, signed=signed, unit=unit)
+
+
+def name_choices(key: str, others: list[str], letter: str, rng: np.random.Generator) -> dict[str, str]:
+    return dict(zip(LETTERS, place_key(key, others, letter, rng), strict=True))
 
 
 @cache
@@ -140,7 +155,7 @@ def city_temperature(rng: np.random.Generator, letter: str) -> Problem:
     year = int(rng.integers(1860, 2011)) if historical else future_year(rng)
     call = temperature_call(city, year, "ssp245" if historical else scenario, season)
     value = run_tool(call.name, call.arguments)["temperature_C"]
-    choices = numeric_choices(value, letter, float(rng.uniform(0.7, 1.3)), 1, rng, unit="°C")
+    choices = value_choices(value, letter, float(rng.uniform(0.7, 1.3)), 1, rng)
     when = f"in {year} (historical simulation)" if historical else f"in {year} under {scenario_text(scenario)}"
     verb = "was" if historical else "is"
     question = f"What {verb} the {SEASON_TEXT[season]} surface air temperature in {place(city)} {when}?"
@@ -216,7 +231,7 @@ def ghg_change(rng: np.random.Generator, letter: str) -> Problem:
     if abs(value) < 0.03:
         raise Rejected("change too small to ask about")
     step = max(0.3 * abs(value), 0.03)
-    choices = numeric_choices(value, letter, step, 2, rng, signed=True, unit="°C")
+    choices = value_choices(value, letter, step, 2, rng, signed=True)
     question = (
         f"By how much does the annual-mean surface air temperature in {place(city)} in {year} under "
         f"{scenario_text(scenario)} change if global {SPECIES_TEXT[gas]} emissions are {change_text(percent)} "
@@ -245,7 +260,7 @@ def scenario_spread(rng: np.random.Generator, letter: str) -> Problem:
     calls = [temperature_call(city, year, s, "annual") for s in SCENARIOS]
     temps = [run_tool(c.name, c.arguments)["temperature_C"] for c in calls]
     value = round(max(temps) - min(temps), 3)
-    choices = numeric_choices(value, letter, max(0.2 * value, 0.1), 2, rng, unit="°C")
+    choices = value_choices(value, letter, max(0.2 * value, 0.1), 2, rng)
     question = (
         f"Across the four scenarios SSP1-2.6, SSP2-4.5, SSP3-7.0 and SSP5-8.5, what is the difference between the "
         f"highest and the lowest annual-mean surface air temperature in {place(city)} in {year}?"
@@ -268,7 +283,7 @@ def trend(rng: np.random.Generator, letter: str) -> Problem:
     calls = [temperature_call(city, y, scenario, "annual") for y in (first, last)]
     t1, t2 = (run_tool(c.name, c.arguments)["temperature_C"] for c in calls)
     value = round((t2 - t1) / ((last - first) / 10), 4)
-    choices = numeric_choices(value, letter, max(0.25 * abs(value), 0.04), 2, rng, signed=True, unit="°C per decade")
+    choices = value_choices(value, letter, max(0.25 * abs(value), 0.04), 2, rng, signed=True, unit="°C per decade")
     question = (
         f"Under {scenario_text(scenario)}, what is the trend of the annual-mean surface air temperature in "
         f"{place(city)} from {first} to {last}, computed as the temperature in {last} minus the temperature in "
@@ -338,7 +353,7 @@ def global_perturbation(rng: np.random.Generator, letter: str) -> Problem:
     )
     result = run_tool(call.name, call.arguments)
     value, change = result["warming_vs_1850_1900_C"], result["change_C"]
-    choices = numeric_choices(value, letter, max(0.08, 0.5 * abs(change)), 2, rng, unit="°C")
+    choices = value_choices(value, letter, max(0.08, 0.5 * abs(change)), 2, rng)
     question = (
         f"What is the global-mean surface air temperature change relative to 1850-1900 in {year} under "
         f"{scenario_text(scenario)} if global {SPECIES_TEXT[species]} emissions are {change_text(percent)} in every "

@@ -8,33 +8,22 @@ from a seed space disjoint from the test split's, skipping any question that als
 from __future__ import annotations
 
 import argparse
-from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 
-from toolwise.bench.problem import Problem, read_jsonl, write_jsonl
+from toolwise.bench.problem import Problem, write_jsonl
 from toolwise.tasks.climate import _mcq, _open
-from toolwise.tasks.climate._options import balanced_letters
+from toolwise.tasks.kit.splits import SPLITS, balanced_letters, excluded_questions, split_rng
 
 Kind = Literal["mcq", "open"]
 DATA_DIR = Path(__file__).resolve().parent / "data"
 TEST_FILES = {"mcq": DATA_DIR / "test.jsonl", "open": DATA_DIR / "test_open.jsonl"}
 TEST_SIZES = {"mcq": 168, "open": 128}
 TEST_SEED = 4
-SPLIT_CODES = {"test": 0, "train": 1, "validation": 2}  # part of every RNG seed: splits never share a stream
 KIND_CODES = {"mcq": 0, "open": 1}
 MAX_TRIES = 200
-
-
-@cache
-def _test_questions() -> frozenset[str]:
-    questions: set[str] = set()
-    for path in TEST_FILES.values():
-        if path.exists():
-            questions.update(p.question for p in read_jsonl(path))
-    return frozenset(questions)
 
 
 def _mcq_plan(n: int, rng: np.random.Generator) -> list[str]:
@@ -51,10 +40,8 @@ def _mcq_plan(n: int, rng: np.random.Generator) -> list[str]:
 
 def generate_problems(n: int, seed: int, split: str = "train", kind: Kind = "mcq") -> list[Problem]:
     """``n`` problems of ``kind``, deterministic in (n, seed, split, kind)."""
-    if split not in SPLIT_CODES:
-        raise ValueError(f"split must be one of {sorted(SPLIT_CODES)}")
-    exclude = _test_questions() if split != "test" else frozenset()
-    plan_rng = np.random.default_rng([SPLIT_CODES[split], KIND_CODES[kind], seed])
+    plan_rng = split_rng(split, KIND_CODES[kind], seed)
+    exclude = excluded_questions(split, *TEST_FILES.values())
     prefix = "climate" if kind == "mcq" else "climate-open"
     problems: list[Problem] = []
     seen: set[str] = set()
@@ -62,7 +49,7 @@ def generate_problems(n: int, seed: int, split: str = "train", kind: Kind = "mcq
         plan = _mcq_plan(n, plan_rng)
         letters: dict[str, list[str]] = {t: balanced_letters(plan.count(t), plan_rng) for t in sorted(set(plan))}
         for index, template in enumerate(plan):
-            rng = np.random.default_rng([SPLIT_CODES[split], KIND_CODES[kind], seed, index])
+            rng = split_rng(split, KIND_CODES[kind], seed, index)
             letter = letters[template].pop()
             problem = _draw(
                 lambda r, _k, t=template, x=letter: _mcq.TEMPLATES[t][0](r, x), rng, exclude | seen, check=True
@@ -73,7 +60,7 @@ def generate_problems(n: int, seed: int, split: str = "train", kind: Kind = "mcq
     else:
         plan_open = _open.plan(n, plan_rng)
         for index, spec in enumerate(plan_open):
-            rng = np.random.default_rng([SPLIT_CODES[split], KIND_CODES[kind], seed, index])
+            rng = split_rng(split, KIND_CODES[kind], seed, index)
             # a planned (pair, species) whose search finds nothing better than the shortest route is replaced
             problem = _draw(
                 lambda r, k, s=spec: _open.build(r, s if k < 3 else _open.random_spec(r, s[2])),
@@ -113,7 +100,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--kind", choices=["mcq", "open", "both"], default="both")
     parser.add_argument("--n", type=int, help="number of problems (default: the test split's size)")
     parser.add_argument("--seed", type=int, default=TEST_SEED)
-    parser.add_argument("--split", default="test", choices=sorted(SPLIT_CODES))
+    parser.add_argument("--split", default="test", choices=sorted(SPLITS))
     parser.add_argument("--out", type=Path, help="output jsonl (default: the committed test file of the kind)")
     args = parser.parse_args(argv)
     kinds: list[Kind] = ["mcq", "open"] if args.kind == "both" else [args.kind]
