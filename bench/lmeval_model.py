@@ -30,6 +30,7 @@ from toolwise.bench.errors import UsageError, install_user_error_hook, warn_abou
 from toolwise.bench.loop import LoopLimits, Request, import_tool_modules, run_conversations
 from toolwise.bench.problem import Problem, problem_from_doc
 from toolwise.bench.progress import ProblemProgress
+from toolwise.bench.sampling import Sampling
 from toolwise.bench.transcript import MODES
 
 log = logging.getLogger(__name__)
@@ -142,10 +143,14 @@ class ToolAgentLM(LM):
             raise ValueError(f"unknown toolwise mode {mode!r}; expected one of {MODES}")
         import_tool_modules(options.get("tool_modules", []))
         problem, system_instruction = self._problem(instance, ctx)
+        try:
+            sampling = Sampling.from_gen_kwargs(gen_kwargs)
+        except ValueError as exc:
+            raise UsageError(f"task {instance.task_name!r}: gen_kwargs: {exc}") from None
         return Request(
             problem=problem,
             mode=mode,
-            sampling=gen_kwargs,
+            sampling=sampling,
             system_instruction=system_instruction,
             answer_tool=self.answer_tool,
         )

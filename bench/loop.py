@@ -26,6 +26,7 @@ from toolwise.bench.backends._retry import FatalBackendError
 from toolwise.bench.backends.base import AssistantTurn, Backend, Conversation, ParsedToolCall, stable_call_id
 from toolwise.bench.problem import Problem
 from toolwise.bench.prompts import opening_messages
+from toolwise.bench.sampling import Sampling
 from toolwise.bench.transcript import Mode, ToolCallRecord, Transcript
 from toolwise.tools import ToolError, ToolResult, get_tool, registered_tools
 from toolwise.tools._registry import canonical_arguments
@@ -55,13 +56,16 @@ MAX_QUOTED_CHARS = 300
 
 @dataclass
 class Request:
-    """One problem to ask in one mode."""
+    """One problem to ask in one mode; ``sampling`` given as lm-eval gen_kwargs is parsed into a ``Sampling``."""
 
     problem: Problem
     mode: Mode
-    sampling: dict[str, Any] = field(default_factory=dict)
+    sampling: Sampling = field(default_factory=Sampling)
     system_instruction: str | None = None
     answer_tool: bool = False  # choice mode also offers answer_question, read as a direct answer (answer_tool.py)
+
+    def __post_init__(self) -> None:
+        self.sampling = Sampling.from_gen_kwargs(self.sampling)
 
 
 def import_tool_modules(modules: Iterable[str]) -> None:

@@ -15,9 +15,10 @@ from toy_domain import toy_problems
 
 from toolwise.bench.backends import make_backend
 from toolwise.bench.backends._fake_api import FakeChatServer, FakeReply
-from toolwise.bench.backends._model_identity import neutralise, weights_fingerprint
+from toolwise.bench.backends._model_identity import weights_fingerprint
 from toolwise.bench.backends.base import Conversation
 from toolwise.bench.backends.cache import CachedBackend, ResponseCache, backend_identity, request_key
+from toolwise.bench.backends.chat_format import neutralise
 from toolwise.bench.backends.tool_parsing import parse_tool_calls
 from toolwise.bench.errors import UsageError
 from toolwise.bench.loop import Request, run_conversations
@@ -169,7 +170,7 @@ def test_special_tokens_in_a_tool_result_do_not_open_a_turn_tiny_llama(tiny_llam
 def test_special_tokens_in_a_tool_result_do_not_open_a_turn_smollm2() -> None:
     from transformers import AutoTokenizer
 
-    from toolwise.bench.backends._model_identity import special_tokens
+    from toolwise.bench.backends.chat_format import special_tokens
     from toolwise.bench.backends.hf import HFBackend
     from toolwise.bench.offline_models import SMOLLM2_GGUF, smollm2_dir
 

@@ -17,7 +17,8 @@ import torch
 
 from toolwise.bench.answer_tool import ANSWER_TOOL_NAME, answer_tool_schema
 from toolwise.bench.backends.base import Conversation
-from toolwise.bench.backends.hf import HFBackend, chat_form
+from toolwise.bench.backends.chat_format import chat_form
+from toolwise.bench.backends.hf import HFBackend
 from toolwise.bench.loop import tool_schemas
 from toolwise.bench.problem import Problem
 from toolwise.bench.prompts import opening_messages

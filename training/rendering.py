@@ -1,12 +1,12 @@
-"""From a conversation to token ids and an assistant-only loss mask, rendered as the ``hf`` backend renders it.
+"""From a conversation to token ids and an assistant-only loss mask, rendered as the local backends render it.
 
 Two facts fix the design:
 
-1. A model must be trained on the text it is evaluated on. The ``hf``
-   backend renders tools natively (``apply_chat_template(tools=...)``) when
-   the template takes them, and otherwise puts the schemas in the system
-   prompt with tool calls and results as plain text; :func:`chat_form`
-   applies the same choice and the same helpers.
+1. A model must be trained on the text it is evaluated on. The ``hf`` and
+   ``vllm`` backends render tools natively (``apply_chat_template(tools=...)``)
+   when the template takes them, and otherwise put the schemas in the system
+   prompt with tool calls and results as plain text; both, and this module,
+   take that choice from ``bench.backends.chat_format`` (:func:`chat_form`).
 2. Loss goes on what the assistant writes (its text, its tool calls and its
    end-of-turn token) and never on prompts or tool results. The preferred
    route is trl's: a chat template with ``{% generation %}`` markers (the
@@ -28,8 +28,7 @@ from typing import Any
 
 from transformers import PreTrainedTokenizerBase
 
-from toolwise.bench.backends._model_identity import special_tokens
-from toolwise.bench.backends.hf import chat_form, template_takes_tools
+from toolwise.bench.backends.chat_format import chat_form, special_tokens, template_takes_tools
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ import random
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import torch
@@ -16,6 +16,7 @@ import torch
 from toolwise.bench.backends import Backend, make_backend
 from toolwise.bench.loop import LoopLimits, Request, run_conversations
 from toolwise.bench.problem import Problem
+from toolwise.bench.sampling import Sampling
 from toolwise.bench.scoring import score_answer
 from toolwise.bench.transcript import Mode, Transcript
 
@@ -26,8 +27,9 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def sampling_options(temperature: float, max_gen_toks: int) -> dict[str, Any]:
-    return {"do_sample": temperature > 0, "temperature": float(temperature), "max_gen_toks": int(max_gen_toks)}
+def sampling_options(temperature: float, max_gen_toks: int) -> Sampling:
+    """Sampling at ``temperature`` (0 = greedy), at most ``max_gen_toks`` tokens a reply."""
+    return Sampling(max_tokens=int(max_gen_toks), temperature=float(temperature))
 
 
 def sample_transcripts(
@@ -35,12 +37,12 @@ def sample_transcripts(
     backend: Backend,
     k: int,
     mode: Mode,
-    sampling: dict[str, Any],
+    sampling: Sampling,
     limits: LoopLimits | None = None,
     progress: bool = True,
 ) -> dict[str, list[Transcript]]:
     """``k`` conversations per problem in ``mode``, all sent through the loop as one set of batches."""
-    requests = [Request(problem=p, mode=mode, sampling=dict(sampling)) for p in problems for _ in range(k)]
+    requests = [Request(problem=p, mode=mode, sampling=sampling) for p in problems for _ in range(k)]
     transcripts = run_conversations(requests, backend, limits or LoopLimits(), progress=progress)
     out: dict[str, list[Transcript]] = {p.id: [] for p in problems}
     for request, transcript in zip(requests, transcripts, strict=True):

@@ -34,7 +34,6 @@ ResultCallback = Callable[[int, AssistantTurn], None]
 
 # lm-eval hands every model these; an API backend has no use for them.
 LM_EVAL_GENERIC_ARGS = frozenset({"batch_size", "max_batch_size", "device"})
-SAMPLING_KEYS = frozenset({"max_gen_toks", "temperature", "do_sample", "until", "top_p", "seed"})
 DEFAULT_MAX_TOKENS = 1024
 
 
@@ -52,17 +51,6 @@ class UsageStats:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-@dataclass(frozen=True)
-class Sampling:
-    """lm-eval gen_kwargs reduced to what a chat API understands."""
-
-    max_tokens: int
-    temperature: float | None
-    top_p: float | None
-    stop: list[str]
-    seed: int | None
 
 
 def run_coroutine(coro: Coroutine[Any, Any, T]) -> T:
@@ -224,26 +212,9 @@ class ConcurrentAPIBackend:
             return "EMPTY", "no key given (placeholder 'EMPTY' for a local server)"
         raise ValueError(f"{self.name} backend: no API key; set {self.key_env_var} or pass api_key=... in --model_args")
 
-    def sampling(self, conv: Conversation) -> Sampling:
-        """The task's gen_kwargs as API parameters; greedy unless the task asks to sample."""
-        kwargs = conv.sampling or {}
-        for key in set(kwargs) - SAMPLING_KEYS:
-            self._warn_once(f"sampling:{key}", f"{self.name} backend ignores the generation argument {key!r}")
-        temperature = kwargs.get("temperature")
-        do_sample = kwargs.get("do_sample")
-        if do_sample is None:
-            do_sample = bool(temperature) and float(temperature) > 0
-        until = kwargs.get("until") or []
-        if isinstance(until, str):
-            until = [until]
-        seed = kwargs.get("seed")
-        return Sampling(
-            max_tokens=self.max_tokens or int(kwargs.get("max_gen_toks") or DEFAULT_MAX_TOKENS),
-            temperature=(float(temperature) if temperature is not None else 1.0) if do_sample else 0.0,
-            top_p=float(kwargs["top_p"]) if do_sample and kwargs.get("top_p") is not None else None,
-            stop=[s for s in until if isinstance(s, str) and s],
-            seed=int(seed) if seed is not None else None,
-        )
+    def reply_budget(self, conv: Conversation) -> int:
+        """Tokens a reply may have: ``max_tokens`` of the model arguments, else the request's, else 1024."""
+        return self.max_tokens or conv.sampling.max_tokens or DEFAULT_MAX_TOKENS
 
     def _warn_once(self, key: str, message: str) -> None:
         if key not in self._warned:

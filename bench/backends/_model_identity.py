@@ -1,23 +1,19 @@
-"""What a local model's replies depend on (for the response cache), and tool text made safe to render.
+"""What a local model's replies depend on (for the response cache).
 
 ``weights_fingerprint`` names the weights, not just the model's name: the hub commit the files came from,
 or for a local folder a hash of each weight file's name, size and first and last MiB (a fine-tuned
 checkpoint saved to the same path gets a new fingerprint without hashing gigabytes).
-``neutralise_special_tokens`` keeps a tool's output from writing a chat template's control tokens
-(``<|im_start|>``, ``<|eot_id|>``): rendered verbatim they would become real turn boundaries.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".gguf", ".pt", ".pth", ".ckpt", ".model", ".json", ".jinja", ".txt")
 _EDGE_BYTES = 1 << 20
-ZERO_WIDTH_SPACE = "\u200b"
 
 
 def file_fingerprint(path: Path) -> str:
@@ -54,33 +50,3 @@ def weights_fingerprint(
     if commit:
         return f"commit:{commit}"
     return f"name:{pretrained}@{revision or 'main'}"
-
-
-def special_tokens(tokenizer: Any) -> list[str]:
-    """Every token string the tokenizer treats as special (longest first, so none hides inside another)."""
-    found = set(getattr(tokenizer, "all_special_tokens", []) or [])
-    for token in (getattr(tokenizer, "added_tokens_decoder", None) or {}).values():
-        if getattr(token, "special", False):
-            found.add(str(token.content))
-    return sorted((t for t in found if len(t) > 1), key=len, reverse=True)
-
-
-def neutralise(text: str, tokens: Iterable[str]) -> str:
-    """``text`` with a zero-width space after the first character of every special token in it: it reads the
-    same, but the tokenizer no longer finds the token."""
-    for token in tokens:
-        if token in text:
-            text = text.replace(token, token[0] + ZERO_WIDTH_SPACE + token[1:])
-    return text
-
-
-def neutralise_tool_messages(messages: list[dict[str, Any]], tokens: list[str]) -> list[dict[str, Any]]:
-    """The conversation with special tokens defused in tool results (the text a tool, not we, wrote)."""
-    if not tokens:
-        return messages
-    out = []
-    for message in messages:
-        if message.get("role") == "tool" and isinstance(message.get("content"), str):
-            message = {**message, "content": neutralise(message["content"], tokens)}
-        out.append(message)
-    return out

@@ -149,9 +149,9 @@ class AnthropicBackend(ConcurrentAPIBackend):
         return super().cache_identity() | {"send_sampling": self.send_sampling}
 
     def _build_request(self, conv: Conversation) -> dict[str, Any]:
-        sampling = self.sampling(conv)
+        sampling = conv.sampling
         system, messages = to_anthropic_messages(conv.messages)
-        request: dict[str, Any] = {"model": self.model, "max_tokens": sampling.max_tokens, "messages": messages}
+        request: dict[str, Any] = {"model": self.model, "max_tokens": self.reply_budget(conv), "messages": messages}
         if system:
             request["system"] = system
         if conv.tools:
@@ -162,7 +162,7 @@ class AnthropicBackend(ConcurrentAPIBackend):
             request["stop_sequences"] = stop
         if self.send_sampling:
             params = {"temperature": sampling.temperature}
-            if sampling.top_p is not None:
+            if sampling.top_p < 1:
                 params["top_p"] = sampling.top_p
             if _create_accepts("temperature"):
                 request.update(params)

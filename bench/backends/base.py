@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from toolwise.bench.problem import Problem
+from toolwise.bench.sampling import Sampling
 from toolwise.bench.transcript import Mode
 
 
@@ -18,15 +19,19 @@ class Conversation:
     ``{"role": "assistant", "content": ..., "tool_calls": [{"id", "type": "function",
     "function": {"name", "arguments": {...}}}]}`` and results as
     ``{"role": "tool", "tool_call_id", "name", "content"}``. ``tools`` is None
-    when no tools are offered (``no_tool`` mode).
+    when no tools are offered (``no_tool`` mode). ``sampling`` given as lm-eval gen_kwargs is parsed into a
+    ``Sampling``.
     """
 
     problem: Problem
     mode: Mode
     messages: list[dict[str, Any]]
     tools: list[dict[str, Any]] | None
-    sampling: dict[str, Any] = field(default_factory=dict)
+    sampling: Sampling = field(default_factory=Sampling)
     turn: int = 0
+
+    def __post_init__(self) -> None:
+        self.sampling = Sampling.from_gen_kwargs(self.sampling)
 
 
 def stable_call_id(conversation: Conversation, index: int) -> str:

@@ -2,9 +2,10 @@
 
 ``CachedBackend`` wraps any backend. Each conversation's next turn is keyed by the full request:
 the backend's identity (name, model, endpoint and anything else that shapes the response, from its
-``cache_identity()``), the problem id and mode, the messages, the tool schemas and the sampling
-parameters. A hit returns the stored turn exactly as it first came back (content, tool calls and
-their ids, tokens, cost), so the rest of the conversation, and the results, repeat identically.
+``cache_identity()``), the problem id and mode, the messages, the tool schemas and the ``Sampling``
+(gen_kwargs that mean the same, e.g. ``until: "x"`` and ``until: ["x"]``, share a key). A hit returns
+the stored turn exactly as it first came back (content, tool calls and their ids, tokens, cost), so
+the rest of the conversation, and the results, repeat identically.
 Each response is written the moment it arrives when the backend reports results one by one
 (``generate(..., on_result=...)``), so a run killed mid-turn loses only the requests in flight.
 Failed turns (``error`` set) are never stored: a restart tries them again.
@@ -33,7 +34,9 @@ from toolwise.bench.errors import UsageError
 
 log = logging.getLogger(__name__)
 
-CACHE_FORMAT = 2  # bump when the key or the stored turn changes meaning (2: backend-level max_tokens in the key)
+# Bump when the key or the stored turn changes meaning (2: backend-level max_tokens in the key; 3: the typed
+# Sampling, under which do_sample without a temperature samples at 1.0 on vLLM too, where it was greedy).
+CACHE_FORMAT = 3
 CACHE_FILE = "responses.sqlite"
 
 
@@ -73,7 +76,7 @@ def request_key(identity: dict[str, Any], conv: Conversation) -> str:
         "mode": conv.mode,
         "messages": conv.messages,
         "tools": conv.tools,
-        "sampling": conv.sampling,
+        "sampling": conv.sampling.to_dict(),
     }
     return hashlib.sha256(canonical_json(payload).encode("utf-8")).hexdigest()
 

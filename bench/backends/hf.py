@@ -2,15 +2,17 @@
 
 Loading is ordinary transformers code (a hub id or a local path in
 ``pretrained``; ``gguf_file`` for GGUF checkpoints; ``peft`` for an adapter).
-Prompts are rendered with ``apply_chat_template(..., tools=...)``; a template
-that ignores ``tools=`` gets the schemas in the system prompt instead (see
-``tool_parsing``). Generation is batched with left padding; replies are
-decoded with special tokens kept, since several families mark tool calls with
-special tokens.
+Prompts are rendered by ``chat_format`` (``apply_chat_template(..., tools=...)``;
+a template that ignores ``tools=`` gets the schemas in the system prompt
+instead), as training renders them. Generation is batched with left padding,
+one batch per (length bucket, ``Sampling``), each request drawing with its own
+seeded generator; replies stop at ``until`` strings and are decoded with special
+tokens kept, since several families mark tool calls with special tokens.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import os
@@ -18,21 +20,29 @@ from typing import Any
 
 import torch
 from tqdm.auto import tqdm
-from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedTokenizerBase
-
-from toolwise.bench.backends._model_identity import neutralise_tool_messages, special_tokens, weights_fingerprint
-from toolwise.bench.backends.base import AssistantTurn, Conversation
-from toolwise.bench.backends.tool_parsing import (
-    PROBE_TOOL,
-    calls_from_parsed_message,
-    parse_tool_calls,
-    text_fallback_messages,
+from transformers import (
+    AutoModelForCausalLM,
+    AutoTokenizer,
+    LogitsProcessor,
+    LogitsProcessorList,
+    TemperatureLogitsWarper,
+    TopPLogitsWarper,
 )
 
-log = logging.getLogger(__name__)
+from toolwise.bench.backends._model_identity import weights_fingerprint
+from toolwise.bench.backends.base import AssistantTurn, Conversation
+from toolwise.bench.backends.chat_format import (
+    END_OF_TURN_TOKENS,
+    attach_response_parser,
+    read_chat_template,
+    render_prompt,
+    special_tokens,
+    template_takes_tools,
+)
+from toolwise.bench.backends.tool_parsing import calls_from_parsed_message, parse_tool_calls
+from toolwise.bench.sampling import Sampling
 
-# End-of-turn markers of common chat families; generation stops at any that the vocabulary has.
-END_OF_TURN_TOKENS = ("<|eot_id|>", "<|eom_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "</s>", "<|endoftext|>")
+log = logging.getLogger(__name__)
 
 
 def resolve_device(device: str | None) -> str:
@@ -44,27 +54,28 @@ def resolve_device(device: str | None) -> str:
     return str(device)
 
 
-def template_takes_tools(tokenizer: PreTrainedTokenizerBase) -> bool:
-    """Does the chat template render the ``tools`` it is given?"""
-    messages = [{"role": "user", "content": "hi"}]
-    try:
-        with_tools = tokenizer.apply_chat_template(messages, tools=[PROBE_TOOL], tokenize=False)
-    except Exception:
-        return False
-    return "probe_tool_xyz" in str(with_tools)
+class RowDraws(LogitsProcessor):
+    """Draws each row's next token with that row's own generator, so a seeded request samples the same reply
+    whatever shares its batch. Gumbel-max: the argmax of log-probabilities plus Gumbel noise is a draw from
+    their softmax, so greedy search after this processor samples (after the temperature and top-p warpers)."""
+
+    def __init__(self, generators: list[torch.Generator]) -> None:
+        self.generators = generators
+
+    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
+        uniform = torch.stack(
+            [torch.rand(scores.shape[-1], generator=g, device=scores.device) for g in self.generators]
+        )
+        gumbel = -torch.log(-torch.log(uniform.clamp(min=torch.finfo(uniform.dtype).tiny)))
+        return torch.log_softmax(scores, dim=-1) + gumbel
 
 
-def attach_response_parser(tokenizer: PreTrainedTokenizerBase) -> bool:
-    """Give the tokenizer a response template (trl knows the common families); True if it has one."""
-    if getattr(tokenizer, "response_template", None) or getattr(tokenizer, "response_schema", None):
-        return True
-    try:
-        from trl.chat_template_utils import add_response_schema
-
-        add_response_schema(tokenizer)
-    except Exception:  # trl missing or template unknown: the text fallback parser is used
-        return False
-    return bool(getattr(tokenizer, "response_template", None) or getattr(tokenizer, "response_schema", None))
+def row_generator(seed: int | None, device: str) -> torch.Generator:
+    """A request's own random stream: from its seed, else from torch's global one (``torch.manual_seed``
+    still makes a whole run repeatable)."""
+    if seed is None:
+        seed = int(torch.randint(0, 2**62, (1,)).item())
+    return torch.Generator(device=device).manual_seed(seed)
 
 
 class HFBackend:
@@ -98,7 +109,7 @@ class HFBackend:
             load_kwargs["gguf_file"] = gguf_file
         self.tokenizer = AutoTokenizer.from_pretrained(pretrained, **load_kwargs)
         if chat_template:
-            self.tokenizer.chat_template = _read_template(chat_template)
+            self.tokenizer.chat_template = read_chat_template(chat_template)
         if self.tokenizer.chat_template is None:
             raise ValueError(f"{pretrained} has no chat template; pass chat_template=<path to a .jinja file>")
         self.tokenizer.padding_side = "left"
@@ -154,46 +165,66 @@ class HFBackend:
 
         Special tokens in tool results are defused first: a tool printing ``<|im_start|>`` must not open a turn.
         """
-        messages, tools = chat_form(
-            conversation.messages, conversation.tools, self.native_tools, getattr(self, "special_tokens", [])
-        )
-        return self.tokenizer.apply_chat_template(messages, tools=tools, add_generation_prompt=True, tokenize=False)
+        defused = getattr(self, "special_tokens", [])
+        return render_prompt(self.tokenizer, conversation.messages, conversation.tools, self.native_tools, defused)
 
     # Generation ----------------------------------------------------------------------------------------------
     def generate(self, conversations: list[Conversation]) -> list[AssistantTurn]:
         prompts = [self.render(c) for c in conversations]
-        order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]), reverse=True)
         results: list[AssistantTurn | None] = [None] * len(prompts)
-        batches = length_buckets(order, [len(p) for p in prompts], self.batch_size)
-        for batch in tqdm(batches, desc="hf generate", unit="batch", disable=len(batches) < 2):
-            sampling = conversations[batch[0]].sampling
-            texts = [prompts[i] for i in batch]
-            for i, turn in zip(batch, self._generate_batch(texts, sampling, conversations, batch), strict=True):
+        batches = self.batches(conversations, [len(p) for p in prompts])
+        for sampling, batch in tqdm(batches, desc="hf generate", unit="batch", disable=len(batches) < 2):
+            turns = self._generate_batch([prompts[i] for i in batch], sampling, [conversations[i] for i in batch])
+            for i, turn in zip(batch, turns, strict=True):
                 results[i] = turn
         return [r for r in results if r is not None]
 
-    @torch.inference_mode()
-    def _generate_batch(
-        self, prompts: list[str], sampling: dict[str, Any], conversations: list[Conversation], batch: list[int]
-    ) -> list[AssistantTurn]:
-        enc = self.tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False).to(self.device)
-        do_sample = bool(sampling.get("do_sample", False)) and float(sampling.get("temperature", 0.0)) > 0
-        gen_kwargs: dict[str, Any] = {
-            "max_new_tokens": int(sampling.get("max_gen_toks", self.default_max_gen_toks)),
-            "do_sample": do_sample,
+    def batches(self, conversations: list[Conversation], lengths: list[int]) -> list[tuple[Sampling, list[int]]]:
+        """Batches of conversation indices, each with one sampling (seeds aside: every row draws with its own
+        generator) and within one length bucket (:func:`length_buckets`), longest prompts first."""
+        order = sorted(range(len(conversations)), key=lambda i: lengths[i], reverse=True)
+        groups: dict[Sampling, list[int]] = {}
+        for i in order:
+            groups.setdefault(dataclasses.replace(conversations[i].sampling, seed=None), []).append(i)
+        return [
+            (s, batch) for s, indices in groups.items() for batch in length_buckets(indices, lengths, self.batch_size)
+        ]
+
+    def generate_kwargs(self, sampling: Sampling, seeds: list[int | None]) -> dict[str, Any]:
+        """``model.generate`` arguments for a batch of one ``sampling``, one seed per row.
+
+        Sampling is greedy search over ``RowDraws``' per-row draws (after transformers' temperature and top-p
+        warpers); ``until`` goes to transformers' ``stop_strings`` (the reply is cut before the string).
+        """
+        kwargs: dict[str, Any] = {
+            "max_new_tokens": sampling.max_tokens or self.default_max_gen_toks,
+            "do_sample": False,
+            "temperature": None,
+            "top_p": None,
+            "top_k": None,
             "pad_token_id": self.tokenizer.pad_token_id,
             "eos_token_id": self.stop_token_ids,
         }
-        if do_sample:
-            gen_kwargs["temperature"] = float(sampling["temperature"])
-            if "top_p" in sampling:
-                gen_kwargs["top_p"] = float(sampling["top_p"])
-        else:
-            gen_kwargs.update({"temperature": None, "top_p": None, "top_k": None})
-        output = self.model.generate(**enc, **gen_kwargs)
+        if sampling.stop:
+            kwargs |= {"stop_strings": list(sampling.stop), "tokenizer": self.tokenizer}
+        if not sampling.greedy:
+            processors: list[LogitsProcessor] = [TemperatureLogitsWarper(sampling.temperature)]
+            if sampling.top_p < 1:
+                processors.append(TopPLogitsWarper(sampling.top_p))
+            processors.append(RowDraws([row_generator(seed, self.device) for seed in seeds]))
+            kwargs["logits_processor"] = LogitsProcessorList(processors)
+        return kwargs
+
+    @torch.inference_mode()
+    def _generate_batch(
+        self, prompts: list[str], sampling: Sampling, conversations: list[Conversation]
+    ) -> list[AssistantTurn]:
+        enc = self.tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False).to(self.device)
+        kwargs = self.generate_kwargs(sampling, [c.sampling.seed for c in conversations])
+        output = self.model.generate(**enc, **kwargs)
         new_tokens = output[:, enc["input_ids"].shape[1] :]
         turns = []
-        for row, prompt, conv_index in zip(range(new_tokens.shape[0]), prompts, batch, strict=True):
+        for row, (prompt, conversation) in enumerate(zip(prompts, conversations, strict=True)):
             ids = new_tokens[row].tolist()
             n_out, finish = len(ids), "length"
             for k, tok_id in enumerate(ids):
@@ -201,8 +232,13 @@ class HFBackend:
                     n_out, finish = k, "stop"
                     break
             text = self.tokenizer.decode(ids[:n_out], skip_special_tokens=False)
+            cut = stop_index(text, sampling.stop)
+            if cut is not None:
+                text, finish = text[:cut], "stop"
+                while n_out and ids[n_out - 1] == self.tokenizer.pad_token_id:  # a row stopped early is padded
+                    n_out -= 1
             n_in = int(enc["attention_mask"][row].sum())
-            turns.append(self._parse(text, prompt, conversations[conv_index], n_in, n_out, finish))
+            turns.append(self._parse(text, prompt, conversation, n_in, n_out, finish))
         return turns
 
     def _parse(
@@ -241,18 +277,6 @@ class HFBackend:
         )
 
 
-def chat_form(
-    messages: list[dict[str, Any]], tools: Any, native_tools: bool, defused: list[str] | tuple[str, ...] = ()
-) -> tuple[list[dict[str, Any]], Any]:
-    """The messages and tools a chat template is given: native tool messages, or (a template that ignores
-    ``tools=``) the text fallback; the ``defused`` special tokens in tool results are defused either way. Training renders with
-    this too, so a checkpoint is trained on exactly the prompts evaluation sends."""
-    safe = neutralise_tool_messages(messages, list(defused))
-    if tools and native_tools:
-        return [_hf_message(m) for m in safe], tools
-    return text_fallback_messages(safe, tools), None
-
-
 def length_buckets(order: list[int], lengths: list[int], batch_size: int, max_padding: float = 2.0) -> list[list[int]]:
     """Split indices (longest first) into batches of at most ``batch_size`` whose longest prompt is at most
     ``max_padding`` times the shortest: a 200-token no-tool prompt padded to a 4,000-token tool prompt would
@@ -266,23 +290,14 @@ def length_buckets(order: list[int], lengths: list[int], batch_size: int, max_pa
     return batches
 
 
+def stop_index(text: str, stops: tuple[str, ...]) -> int | None:
+    """Where the first of the stop strings begins in ``text``, or None."""
+    found = [i for i in (text.find(s) for s in stops) if i >= 0]
+    return min(found) if found else None
+
+
 def _strip_specials(text: str, keep: tuple[str, ...] = ()) -> str:
     for token in (*END_OF_TURN_TOKENS, "<|python_tag|>", "[TOOL_CALLS]", "<|begin_of_text|>"):
         if token not in keep:
             text = text.replace(token, "")
     return text.strip()
-
-
-def _hf_message(message: dict[str, Any]) -> dict[str, Any]:
-    """Our message as HF templates expect it (tool-call arguments as objects, never None content)."""
-    out = dict(message)
-    if out.get("content") is None:
-        out["content"] = ""
-    return out
-
-
-def _read_template(value: str) -> str:
-    if value.endswith(".jinja"):
-        with open(value, encoding="utf-8") as fh:
-            return fh.read()
-    return value

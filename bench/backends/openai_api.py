@@ -244,13 +244,13 @@ class OpenAIBackend(ConcurrentAPIBackend):
         return True
 
     def _build_request(self, conv: Conversation) -> dict[str, Any]:
-        sampling = self.sampling(conv)
+        sampling = conv.sampling
         text_tools = bool(conv.tools) and self.text_tools
         messages = text_fallback_messages(conv.messages, conv.tools) if text_tools else conv.messages
         request: dict[str, Any] = {
             "model": self.model,
             "messages": to_openai_messages(messages),
-            self.max_tokens_param: sampling.max_tokens,
+            self.max_tokens_param: self.reply_budget(conv),
         }
         if conv.tools and not text_tools:
             request["tools"] = conv.tools
@@ -264,7 +264,7 @@ class OpenAIBackend(ConcurrentAPIBackend):
                 self._warn_once("reasoning", f"{self.model} is a reasoning model: temperature and stop are not sent")
             return request
         request["temperature"] = sampling.temperature
-        if sampling.top_p is not None:
+        if sampling.top_p < 1:
             request["top_p"] = sampling.top_p
         if sampling.stop:
             if len(sampling.stop) > MAX_STOP_SEQUENCES:

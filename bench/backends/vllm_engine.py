@@ -24,7 +24,15 @@ from pathlib import Path
 from typing import Any
 
 from toolwise.bench.backends.base import AssistantTurn, Conversation, stable_call_id
-from toolwise.bench.backends.hf import END_OF_TURN_TOKENS, HFBackend, attach_response_parser, template_takes_tools
+from toolwise.bench.backends.chat_format import (
+    END_OF_TURN_TOKENS,
+    attach_response_parser,
+    read_chat_template,
+    special_tokens,
+    template_takes_tools,
+)
+from toolwise.bench.backends.hf import HFBackend
+from toolwise.bench.sampling import Sampling
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +142,7 @@ class VLLMBackend(HFBackend):
             self.lora_request = LoRARequest("toolwise-adapter", 1, str(lora))
         self._sampling_class = vllm.SamplingParams
         self.tokenizer = self.llm.get_tokenizer()
-        self.chat_template_text = _read_template_arg(chat_template)
+        self.chat_template_text = read_chat_template(chat_template)
         if self.chat_template_text:
             self.tokenizer.chat_template = self.chat_template_text
         if getattr(self.tokenizer, "chat_template", None) is None:
@@ -143,6 +151,7 @@ class VLLMBackend(HFBackend):
         self.native_tools = takes_tools if tool_format == "auto" else tool_format == "native"
         self.tool_format = tool_format
         self.structured_parser = self.native_tools and attach_response_parser(self.tokenizer)
+        self.special_tokens = special_tokens(self.tokenizer)  # defused in tool results, as on hf
         vocab = self.tokenizer.get_vocab()
         eos = {self.tokenizer.eos_token_id} - {None}
         self.stop_token_ids = sorted(eos | {vocab[t] for t in END_OF_TURN_TOKENS if t in vocab})
@@ -169,23 +178,19 @@ class VLLMBackend(HFBackend):
             "tool_format": self.tool_format,
         }
 
-    def sampling_params(self, sampling: dict[str, Any]) -> Any:
-        """lm-eval gen_kwargs as ``vllm.SamplingParams``; special tokens kept for the tool-call parser."""
-        temperature = float(sampling.get("temperature") or 0.0)
-        do_sample = sampling.get("do_sample")
-        do_sample = temperature > 0 if do_sample is None else bool(do_sample) and temperature > 0
-        until = sampling.get("until") or []
+    def sampling_params(self, sampling: Sampling) -> Any:
+        """A request's ``Sampling`` as ``vllm.SamplingParams``; special tokens kept for the tool-call parser."""
         kwargs: dict[str, Any] = {
-            "max_tokens": int(sampling.get("max_gen_toks") or self.default_max_gen_toks),
-            "temperature": temperature if do_sample else 0.0,
-            "stop": [until] if isinstance(until, str) else [s for s in until if s],
+            "max_tokens": sampling.max_tokens or self.default_max_gen_toks,
+            "temperature": sampling.temperature,
+            "stop": list(sampling.stop),
             "stop_token_ids": self.stop_token_ids,
             "skip_special_tokens": False,
         }
-        if do_sample and sampling.get("top_p") is not None:
-            kwargs["top_p"] = float(sampling["top_p"])
-        if sampling.get("seed") is not None:
-            kwargs["seed"] = int(sampling["seed"])
+        if sampling.top_p < 1:
+            kwargs["top_p"] = sampling.top_p
+        if sampling.seed is not None:
+            kwargs["seed"] = sampling.seed
         return self._sampling_class(**kwargs)
 
     def generate(self, conversations: list[Conversation]) -> list[AssistantTurn]:
@@ -250,9 +255,3 @@ def _engine_arg_names(vllm: Any) -> set[str] | None:
     if engine_args is None or not dataclasses.is_dataclass(engine_args):
         return None
     return {field.name for field in dataclasses.fields(engine_args)}
-
-
-def _read_template_arg(value: str | None) -> str | None:
-    if value and value.endswith(".jinja"):
-        return Path(value).read_text(encoding="utf-8")
-    return value

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ from toolwise.bench.backends import FatalBackendError, make_backend
 from toolwise.bench.backends._fake_api import FakeChatServer, FakeHTTPError
 from toolwise.bench.backends.cache import CachedBackend, ResponseCache, request_key
 from toolwise.bench.backends.scripted import OracleBackend
+from toolwise.bench.sampling import Sampling
 
 
 def test_the_key_covers_the_whole_request_and_nothing_else() -> None:
@@ -21,14 +23,14 @@ def test_the_key_covers_the_whole_request_and_nothing_else() -> None:
     base = conversation(problems(1)[0])
     key = request_key(identity, base)
     reordered = copy.deepcopy(base)
-    reordered.sampling = dict(reversed(list(base.sampling.items())))
+    reordered.sampling = Sampling.from_gen_kwargs({"until": [], "max_gen_toks": 64})  # the same, spelt otherwise
     reordered.turn = 7  # bookkeeping, not part of the request
     assert request_key(dict(reversed(list(identity.items()))), reordered) == key
     changes = []
     for edit in (
         lambda c: c.messages.append({"role": "user", "content": "more"}),
         lambda c: setattr(c, "tools", None),
-        lambda c: c.sampling.update(temperature=0.5),
+        lambda c: setattr(c, "sampling", dataclasses.replace(c.sampling, temperature=0.5)),
         lambda c: setattr(c, "mode", "forced"),
         lambda c: setattr(c, "problem", problems(2)[1]),
     ):

@@ -14,6 +14,7 @@ from train_helpers import train_problems
 from toolwise.bench.backends.base import AssistantTurn, Conversation
 from toolwise.bench.backends.hf import HFBackend
 from toolwise.bench.backends.vllm_engine import VLLMBackend
+from toolwise.bench.sampling import Sampling
 from toolwise.training import Pipeline, build_config
 from toolwise.training.config import TUAConfig, WKDConfig
 from toolwise.training.pipeline import default_teacher
@@ -69,14 +70,14 @@ def stub_vllm(monkeypatch: pytest.MonkeyPatch) -> types.ModuleType:
     return module
 
 
-def _hf_recorder(monkeypatch: pytest.MonkeyPatch) -> list[tuple[list[int], dict[str, Any]]]:
+def _hf_recorder(monkeypatch: pytest.MonkeyPatch) -> list[tuple[list[int], Sampling]]:
     """The hf backend's rendered prompts (as token ids) and sampling options, replying ``REPLY`` without a model."""
-    sent: list[tuple[list[int], dict[str, Any]]] = []
+    sent: list[tuple[list[int], Sampling]] = []
 
     def generate(self: HFBackend, conversations: list[Conversation]) -> list[AssistantTurn]:
         for conv in conversations:
             ids = self.tokenizer(self.render(conv), add_special_tokens=False)["input_ids"]
-            sent.append((ids, dict(conv.sampling)))
+            sent.append((ids, conv.sampling))
         return [AssistantTurn(content=REPLY) for _ in conversations]
 
     monkeypatch.setattr(HFBackend, "generate", generate)
@@ -102,7 +103,7 @@ def test_tua_samples_and_dpo_proposals_send_the_same_prompts_and_sampling_on_vll
     assert len(hf_sent) == len(llm.sent) == 4 * 2 + 2 * 2  # k=2 direct answers per question, 2 proposals per open one
     assert sorted(ids for ids, _ in llm.sent) == sorted(ids for ids, _ in hf_sent)
     # the same options, in vLLM's names: TUA's difficulty samples, then the open questions' DPO proposals
-    hf_options = sorted((o["temperature"], o["max_gen_toks"], o["do_sample"]) for _, o in hf_sent)
+    hf_options = sorted((s.temperature, s.max_tokens, not s.greedy) for _, s in hf_sent)
     vllm_options = sorted((p["temperature"], p["max_tokens"], True) for _, p in llm.sent)
     assert hf_options == vllm_options == [(0.7, 12, True)] * 8 + [(0.9, 20, True)] * 4
     assert not llm.kwargs.get("enable_lora")
