@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.resources
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -39,46 +37,92 @@ def eval_command(ctx: typer.Context) -> None:
 
 @app.command("tasks")
 def tasks_command() -> None:
-    """List the toolwise tasks with their problem counts and tools."""
-    import yaml
-
-    from toolwise.bench.lmeval_hooks import tasks_dir
-    from toolwise.bench.problem import read_jsonl
+    """List the toolwise tasks (third-party domains' included) with their problem counts and tools."""
+    from toolwise.bench.task_index import tasks
 
     table = Table("task", "domain", "problems", "tools", title="toolwise tasks (lm_eval --tasks NAME; all: scitool)")
-    for path in sorted(Path(tasks_dir()).glob("*/*.yaml")):
-        config = yaml.safe_load(path.read_text().replace("!function", ""))
-        kwargs = config.get("dataset_kwargs") or {}
+    for task in tasks():
         count, tools = "own loader", ""
-        if "package" in kwargs and "file" in kwargs:
-            data = Path(str(importlib.resources.files(kwargs["package"]).joinpath(kwargs["file"])))
+        if task.test_file is not None:
             count = "missing"
-            if data.exists():
-                problems = read_jsonl(data)
+            if task.test_file.exists():
+                problems = task.test_problems()
                 count = str(len(problems))
                 tools = ", ".join(sorted({t for p in problems for t in p.tools}))
-        table.add_row(config.get("task", path.stem), str(config.get("metadata", {}).get("domain", "")), count, tools)
+        table.add_row(task.name, task.domain, count, tools)
+    console.print(table)
+
+
+@app.command("domains")
+def domains_command() -> None:
+    """List the domains: toolwise's own and those packages add (entry-point group toolwise.domains)."""
+    from toolwise.bench.task_index import domains, tasks
+
+    table = Table("domain", "tool modules", "splits", "kinds", "tasks", "open scorer", title="toolwise domains")
+    by_domain: dict[str, list[str]] = {}
+    for task in tasks():
+        by_domain.setdefault(task.domain, []).append(task.name)
+    for name, domain in domains().items():
+        scorer = domain.open_scorer
+        table.add_row(
+            name,
+            ", ".join(domain.tool_modules),
+            ", ".join(domain.splits),
+            ", ".join(domain.kinds),
+            ", ".join(by_domain.get(name, [])),
+            f"{scorer.__module__}.{scorer.__qualname__}" if scorer else "",
+        )
     console.print(table)
 
 
 @app.command("generate")
 def generate_command(
-    domain: Annotated[str, typer.Argument(help="Domain folder under tasks/, e.g. pde, mujoco, climate.")],
+    domain: Annotated[str, typer.Argument(help="A domain (toolwise domains lists them), e.g. pde, mujoco, climate.")],
     out: Annotated[Path, typer.Option(help="Where to write the jsonl.")],
     n: Annotated[int, typer.Option(help="How many problems.")] = 100,
-    seed: Annotated[int, typer.Option(help="Random seed (the test split uses its own).")] = 0,
-    split: Annotated[str, typer.Option(help="train or test.")] = "train",
+    seed: Annotated[int, typer.Option(help="Random seed (each split draws from its own stream).")] = 0,
+    split: Annotated[str, typer.Option(help="test, train, or another split the domain has.")] = "train",
+    kind: Annotated[str | None, typer.Option(help="Problem kind, for domains with several (e.g. mcq, open).")] = None,
 ) -> None:
-    """Generate problems of a domain (e.g. a training split) into a jsonl file."""
+    """Generate problems of a domain (a training split, or the frozen test split again) into a jsonl file."""
     from toolwise.bench.problem import write_jsonl
+    from toolwise.bench.task_index import get_domain
 
     try:
-        module = importlib.import_module(f"toolwise.tasks.{domain}.generate")
-    except ModuleNotFoundError:
-        raise typer.BadParameter(f"no generator for domain '{domain}' (tasks/{domain}/generate.py)") from None
-    problems = module.generate_problems(n=n, seed=seed, split=split)
+        found = get_domain(domain)
+        problems = found.generate(n, seed, split, kind)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
     count = write_jsonl(problems, out)
     console.print(f"wrote {count} {domain} problems to {out}")
+
+
+@app.command("check")
+def check_command(
+    domain: Annotated[str, typer.Argument(help="A domain; its tasks' test splits are checked.")],
+    file: Annotated[Path | None, typer.Option(help="Check this jsonl instead of the domain's test splits.")] = None,
+    replay: Annotated[bool, typer.Option(help="Replay every reference call and compare the key.")] = True,
+) -> None:
+    """Run the dataset quality gates on a domain's test splits: well formed, guessers at chance, keys replayed."""
+    from toolwise.bench.dataset_checks import quality_failures
+    from toolwise.bench.problem import read_jsonl
+    from toolwise.bench.task_index import get_domain, tasks_of_domain
+
+    try:
+        found = get_domain(domain)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    splits = {str(file): read_jsonl(file)} if file else {t.name: t.load_test_split() for t in tasks_of_domain(domain)}
+    failed = False
+    for name, problems in splits.items():
+        failures = quality_failures(found, problems, replay=replay)
+        failed |= bool(failures)
+        verdict = "[green]passes[/green]" if not failures else f"[red]{len(failures)} failures[/red]"
+        console.print(f"{name}: {len(problems)} problems, {verdict}")
+        for failure in failures[:20]:
+            console.print(f"  {failure}")
+    if failed or not splits:
+        raise typer.Exit(1)
 
 
 @app.command("show")

@@ -1,8 +1,9 @@
-"""Dataset quality checks every test split must pass (DESIGN.md, "Dataset quality rules").
+"""Dataset quality checks every test split must pass (DESIGN.md, "Dataset quality rules"), for any domain.
 
 Format-only guessers pick an option from its form alone; on a good MCQ split
 each scores at chance. ``replay_reference_calls`` re-runs a problem's tool
-calls, the input of the dataset's self-check.
+calls, the input of the dataset's self-check; ``quality_failures(domain, problems)`` applies every rule
+(``toolwise check <domain>`` on the command line, tests/test_domains.py for every discovered domain).
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from toolwise.bench.domain import Domain
 from toolwise.bench.problem import LETTERS, Problem
+from toolwise.bench.solutions import mentions_tools
 from toolwise.tools import ToolError, get_tool
 
 _NUM = re.compile(r"[-+]?\d*\.?\d+(?:[eE][-+]?\d+)?")
@@ -129,3 +132,66 @@ def replay_reference_calls(problem: Problem) -> list[Any]:
             raise ToolError(f"problem {problem.id}: reference call {call.name} failed: {outcome.error}")
         results.append(outcome.value)
     return results
+
+
+def replay_mismatches(domain: Domain, problems: Sequence[Problem]) -> list[str]:
+    """Problems whose reference calls, replayed through the tools, do not give back their key (one line each)."""
+    domain.import_tools()
+    out = []
+    for problem in problems:
+        try:
+            key = domain.key_from_tool_results(problem, replay_reference_calls(problem))
+        except Exception as exc:  # a failing call or a result the key cannot be read from is a defect of the row
+            out.append(f"{problem.id}: replay failed: {type(exc).__name__}: {exc}")
+            continue
+        if key != problem.answer:
+            out.append(f"{problem.id}: the replayed reference calls give {key!r}, the key is {problem.answer!r}")
+    return out
+
+
+def quality_failures(domain: Domain, problems: Sequence[Problem], replay: bool = True) -> list[str]:
+    """Every dataset quality rule a split breaks (empty: it passes), for any domain.
+
+    Rows are well formed (unique ids, tools and reference calls that validate, a worked solution that
+    narrates no tool run); on the multiple-choice rows every format-only guesser and the key letters are
+    within the binomial margin of chance; with ``replay``, every key is what its reference calls give.
+    """
+    domain.import_tools()
+    if not problems:
+        return ["the split is empty"]
+    failures = []
+    ids = [p.id for p in problems]
+    if len(set(ids)) != len(ids):
+        failures.append(f"problem ids repeat: {sorted(i for i, c in Counter(ids).items() if c > 1)[:5]}")
+    for p in problems:
+        failures.extend(f"{p.id}: {message}" for message in _row_failures(domain, p))
+    mcq = [p for p in problems if p.answer_type == "mcq"]
+    if mcq:
+        failures.extend(f"guesser {name} scores {acc:.2f}" for name, acc in guessers_above_chance(mcq).items())
+        letters, margin = Counter(p.answer for p in mcq), chance_margin(len(mcq))
+        if any(abs(letters[letter] / len(mcq) - 0.25) > margin for letter in LETTERS):
+            failures.append(f"key letters unbalanced: {dict(sorted(letters.items()))}")
+    if replay:
+        failures.extend(replay_mismatches(domain, problems))
+    return failures
+
+
+def _row_failures(domain: Domain, p: Problem) -> list[str]:
+    out = []
+    if p.domain != domain.name:
+        out.append(f"domain {p.domain!r}, expected {domain.name!r}")
+    if not (p.tools and p.reference_calls):
+        out.append("needs tools and reference_calls")
+    if not p.solution.strip():
+        out.append("needs a worked solution")
+    elif mentions_tools(p.solution, p.tools) is not None:
+        out.append("the worked solution narrates a tool run")
+    for call in p.reference_calls:
+        if call.name not in p.tools:
+            out.append(f"reference call {call.name} is not offered")
+            continue
+        try:
+            get_tool(call.name).validate(call.arguments)
+        except ToolError as exc:
+            out.append(f"reference call {call.name}: {exc}")
+    return out

@@ -8,13 +8,14 @@ from lm_eval import simple_evaluate
 from lm_eval.tasks import TaskManager
 from lm_eval.utils import simple_parse_args_string
 
-from toolwise.bench.lmeval_hooks import tasks_dir
 from toolwise.bench.lmeval_model import ToolAgentLM
+from toolwise.bench.task_index import task_folders
 
 
 def task_manager(include_defaults: bool = False) -> TaskManager:
-    """A TaskManager that sees the toolwise tasks (without lm-eval's 14k built-ins unless asked)."""
-    return TaskManager(include_path=tasks_dir(), include_defaults=include_defaults)
+    """A TaskManager that sees the toolwise tasks, third-party domains' included (not lm-eval's 14k built-ins unless
+    asked)."""
+    return TaskManager(include_path=[str(folder) for folder in task_folders()], include_defaults=include_defaults)
 
 
 def evaluate(

@@ -32,8 +32,10 @@ _output_path: list[str] = []
 
 
 def tasks_dir() -> str:
-    """The folder holding every toolwise task YAML."""
-    return str(Path(__file__).resolve().parent.parent / "tasks")
+    """The folder holding toolwise's own task YAMLs (``task_folders()`` adds those of third-party domains)."""
+    from toolwise.bench.task_index import BUILTIN_TASKS
+
+    return str(BUILTIN_TASKS)
 
 
 def _is_lm_eval_cli() -> bool:
@@ -78,13 +80,19 @@ def register_model() -> None:
 
 
 def add_task_folder() -> None:
-    """Put the toolwise task folder first on every TaskManager's include path (a user path still wins)."""
+    """Put the toolwise task folders first on every TaskManager's include path (a user path still wins).
+
+    The folders are toolwise's tasks/ and the task folder of every domain a package registers under the
+    entry-point group ``toolwise.domains`` (bench/task_index.py).
+    """
     from lm_eval.tasks import manager
+
+    from toolwise.bench.task_index import task_folders
 
     original = manager.TaskManager.__init__
     if getattr(original, "_toolwise", False):
         return
-    folder = tasks_dir()
+    folders = [str(folder) for folder in task_folders()]
 
     # The signature of lm-eval 0.4.x's TaskManager.__init__ (hence the <0.5 pin).
     def __init__(
@@ -96,10 +104,10 @@ def add_task_folder() -> None:
             paths = list(include_path)
         else:
             paths = [include_path]
-        if folder not in map(str, paths):
-            paths = [folder, *paths]
+        given = set(map(str, paths))
+        paths = [*(folder for folder in folders if folder not in given), *paths]
         # Only our own names qualify: a user's task folder may group built-in tasks, which then need the index.
-        if include_defaults and only_toolwise_tasks(requested_tasks(sys.argv), [folder]):
+        if include_defaults and only_toolwise_tasks(requested_tasks(sys.argv), folders):
             include_defaults = False  # the built-ins are not needed: skip their 7-16 s index
         original(self, verbosity=verbosity, include_path=paths, include_defaults=include_defaults, metadata=metadata)
 

@@ -10,10 +10,9 @@ answers when a tool changes.
 from __future__ import annotations
 
 import hashlib
-import importlib.resources
 import json
 from copy import deepcopy
-from pathlib import Path
+from functools import cache
 from typing import Any
 
 import datasets
@@ -23,6 +22,7 @@ from lm_eval.api.task import ConfigurableTask
 from toolwise.bench import scoring
 from toolwise.bench.loop import import_tool_modules
 from toolwise.bench.problem import Problem, iter_docs, read_jsonl
+from toolwise.bench.task_index import TEMPLATE_YAML, find_domain, resolve_data_file
 from toolwise.tools import registered_tools
 
 REQUEST_MODES = ("no_tool", "choice")
@@ -43,11 +43,8 @@ def load_problems(
     hence the catch-all; ``--metadata '{"data_file": "my.jsonl"}'`` points a
     task at another file of the same format.
     """
-    if data_file:
-        path = Path(data_file)
-    elif package and file:
-        path = Path(str(importlib.resources.files(package).joinpath(file)))
-    else:
+    path = resolve_data_file({"package": package, "file": file, "data_file": data_file})
+    if path is None:
         raise ValueError("toolwise task needs dataset_kwargs {package, file} or metadata data_file")
     if not path.exists():
         raise FileNotFoundError(f"toolwise task data not found: {path}")
@@ -71,12 +68,26 @@ def tools_fingerprint(tool_modules: list[str]) -> str:
     return hashlib.sha256(json.dumps(schemas, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
+@cache
+def _template_defaults() -> dict[str, Any]:
+    """The shared template's keys, ``!function`` tags resolved (what a YAML that includes it gets)."""
+    from lm_eval.tasks._yaml_loader import load_yaml
+
+    return {k: v for k, v in load_yaml(TEMPLATE_YAML, resolve_func=True).items() if k not in ("class", "tag")}
+
+
 class ToolTask(ConfigurableTask):
-    """A ConfigurableTask that asks each problem in ``no_tool`` and ``choice`` mode."""
+    """A ConfigurableTask that asks each problem in ``no_tool`` and ``choice`` mode.
+
+    A YAML that names this class without including the shared template (a third-party domain cannot
+    include a file by a path inside toolwise) gets the template's keys here; its own keys win.
+    """
 
     def __init__(self, config: dict[str, Any] | None = None, **kwargs: Any) -> None:
         # lm-eval hands the YAML back with its 'class' key, which TaskConfig does not accept.
-        config = {k: v for k, v in (config or {}).items() if k != "class"}
+        config = {k: deepcopy(v) for k, v in _template_defaults().items() if k not in (config or {})} | {
+            k: v for k, v in (config or {}).items() if k != "class"
+        }
         if config.get("metric_list") is not None:
             named = {m.get("metric") for m in config["metric_list"]}
             config["metric_list"] = [
@@ -85,7 +96,10 @@ class ToolTask(ConfigurableTask):
             ]
         super().__init__(config=config, **kwargs)
         metadata = self.config.metadata or {}
-        self._tool_modules = list(metadata.get("tool_modules", []))
+        self._tool_modules = list(metadata.get("tool_modules") or [])
+        if not self._tool_modules and metadata.get("domain"):
+            domain = find_domain(str(metadata["domain"]))
+            self._tool_modules = list(domain.tool_modules) if domain else []
         self._fingerprint = tools_fingerprint(self._tool_modules)
 
     def construct_requests(self, doc: dict[str, Any], ctx: Any, **kwargs: Any) -> list[Instance]:

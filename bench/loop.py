@@ -9,7 +9,6 @@ become tool messages the model can read; nothing a model writes ends the run.
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import json
 import logging
 import os
@@ -75,13 +74,14 @@ def import_tool_modules(modules: Iterable[str]) -> None:
 
 
 def tool_schemas(problem: Problem) -> list[dict[str, Any]]:
-    """The schemas of the tools a problem offers; imports ``toolwise.tools.<domain>`` if they are missing."""
+    """The schemas of the tools a problem offers; imports its domain's tool modules if they are missing."""
     missing = [name for name in problem.tools if name not in registered_tools()]
     if missing:
-        # Convention: a domain's tools live in toolwise.tools.<domain>; import errors inside it must surface.
-        module = f"toolwise.tools.{problem.domain}"
-        if importlib.util.find_spec(module) is not None:
-            importlib.import_module(module)
+        from toolwise.bench.task_index import find_domain
+
+        domain = find_domain(problem.domain)
+        if domain is not None:
+            domain.import_tools()  # import errors inside a domain's tools must surface
     schemas = []
     for name in problem.tools:
         try:

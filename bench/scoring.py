@@ -48,13 +48,23 @@ def score_answer(problem: Problem, transcript: Transcript) -> float:
 
 
 def score_open(problem: Problem, final_text: str) -> float:
-    """Call the scorer the rubric names (``"module:function"``); a scorer crash scores 0 and is logged."""
-    rubric = problem.answer if isinstance(problem.answer, dict) else {}
-    target = rubric.get("scorer")
-    if not target:
-        raise ValueError(f"open problem {problem.id} has no 'scorer' in its rubric")
-    module_name, _, func_name = str(target).partition(":")
-    scorer = getattr(importlib.import_module(module_name), func_name)
+    """Grade an open answer with its domain's ``open_scorer``; a scorer crash scores 0 and is logged.
+
+    Rows written before the scorer moved into the domain name it in their rubric (``"module:function"``
+    under ``scorer``); those are still read when the domain names none.
+    """
+    from toolwise.bench.task_index import find_domain
+
+    domain = find_domain(problem.domain)
+    scorer = domain.open_scorer if domain is not None else None
+    target = getattr(scorer, "__qualname__", "")
+    if scorer is None:
+        rubric = problem.answer if isinstance(problem.answer, dict) else {}
+        target = rubric.get("scorer")
+        if not target:
+            raise ValueError(f"open problem {problem.id}: domain {problem.domain!r} names no open_scorer")
+        module_name, _, func_name = str(target).partition(":")
+        scorer = getattr(importlib.import_module(module_name), func_name)
     try:
         return float(scorer(problem, final_text))
     except Exception:

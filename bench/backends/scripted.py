@@ -17,9 +17,7 @@ no sandbox). A domain without that function is answered from the key (logged onc
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import importlib
 import json
 import logging
 from collections.abc import Callable
@@ -59,17 +57,17 @@ def _has_tool_results(conversation: Conversation) -> bool:
 
 
 KeyReader = Callable[[Problem, list[Any]], Any]
+_warned_domains: set[str] = set()
 
 
-@functools.cache
 def key_reader(domain: str) -> KeyReader | None:
-    """The domain's ``key_from_tool_results`` (found by the tasks' naming convention), or None."""
-    try:
-        module = importlib.import_module(f"toolwise.tasks.{domain}.generate")
-    except ModuleNotFoundError:
-        module = None
-    reader = getattr(module, "key_from_tool_results", None)
-    if reader is None:
+    """The domain's ``key_from_tool_results`` (from the domain index, bench/task_index.py), or None."""
+    from toolwise.bench.task_index import find_domain
+
+    found = find_domain(domain)
+    reader = found.key_from_tool_results if found is not None else None
+    if reader is None and domain not in _warned_domains:
+        _warned_domains.add(domain)
         log.warning("scripted policies: domain %r has no key_from_tool_results; answering from the key", domain)
     return reader
 

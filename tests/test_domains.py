@@ -1,0 +1,106 @@
+"""Every discovered domain, written once: its contract holds and replaying the reference calls reproduces the key.
+
+The domains and their tasks come from the index (bench/task_index.py), so a new domain, toolwise's own
+or a package's, is checked with no edit here. The fast test replays a sample of every template; the slow
+one replays every problem of every test split.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from toolwise.bench.dataset_checks import replay_mismatches
+from toolwise.bench.domain import Domain
+from toolwise.bench.problem import Problem
+from toolwise.bench.task_index import TaskInfo, builtin_domain_names, domains, get_domain, tasks
+
+# Domains whose test split is loaded from a public dataset read it offline from ../shared/data/<domain>
+# (TOOLWISE_<DOMAIN>_DATA), as tests/math does; CI provides the folder.
+SHARED_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+TASKS = tasks()
+
+
+def test_every_builtin_domain_exports_its_contract() -> None:
+    found = domains()
+    assert set(builtin_domain_names()) <= set(found)
+    assert {"climate", "epidemiology", "math", "mujoco", "pde", "scibench"} <= set(found)
+    for name, domain in found.items():
+        assert isinstance(domain, Domain) and domain.name == name
+        assert domain.task_folder.is_dir() and any(t.domain == name for t in TASKS), name
+        assert {"test", "train"} <= set(domain.splits)
+
+
+def test_every_task_names_a_known_domain_and_its_tool_modules() -> None:
+    for task in TASKS:
+        domain = get_domain(task.domain)
+        assert set(domain.tool_modules) <= set(task.tool_modules), task.name
+
+
+def test_open_answers_are_scored_by_the_domain_not_the_data_row() -> None:
+    with_open = {t.domain for t in TASKS if "open" in t.name}
+    assert with_open == {"climate", "epidemiology"}
+    for name in with_open:
+        assert get_domain(name).open_scorer is not None and "open" in get_domain(name).kinds
+
+
+def test_an_unknown_domain_is_named_with_the_known_ones() -> None:
+    with pytest.raises(ValueError, match=r"no domain named 'nope' \(known: climate.*toolwise.domains"):
+        get_domain("nope")
+
+
+def test_a_domain_refuses_a_split_or_kind_it_does_not_have() -> None:
+    pde = get_domain("pde")
+    with pytest.raises(ValueError, match="no split 'dev'"):
+        pde.generate(1, 0, split="dev")
+    with pytest.raises(ValueError, match="no problem kind 'open'"):
+        pde.generate(1, 0, kind="open")
+
+
+def evaluated_split(task: TaskInfo, monkeypatch: pytest.MonkeyPatch) -> list[Problem]:
+    """The task's test split as lm-eval evaluates it (a public dataset from its offline copy)."""
+    domain = get_domain(task.domain)
+    if task.test_file is None:
+        folder = (SHARED_DATA / task.domain).resolve()
+        if not folder.is_dir():
+            if os.environ.get("CI"):
+                pytest.fail(f"offline {task.domain} data missing at {folder}: CI must provide ../shared/data")
+            pytest.skip(f"offline {task.domain} data not found at {folder}")
+        monkeypatch.setenv(f"TOOLWISE_{task.domain.upper()}_DATA", str(folder))
+    if "toolwise.tools.python_sandbox" in domain.tool_modules:
+        from toolwise.tools.python_sandbox import SandboxUnavailable, ensure_available
+
+        try:
+            ensure_available()
+        except SandboxUnavailable as exc:
+            if os.environ.get("CI"):
+                pytest.fail(f"the Python sandbox must work in CI: {exc}")
+            pytest.skip(f"Python sandbox unavailable here: {exc}")
+    return task.load_test_split()
+
+
+def sample_of_every_template(problems: list[Problem], per_template: int = 2) -> list[Problem]:
+    by_template: dict[str, list[Problem]] = defaultdict(list)
+    for problem in problems:
+        if len(by_template[problem.template]) < per_template:
+            by_template[problem.template].append(problem)
+    return [p for group in by_template.values() for p in group]
+
+
+@pytest.mark.parametrize("task", TASKS, ids=[t.name for t in TASKS])
+def test_replaying_the_reference_calls_reproduces_the_key_on_every_template(
+    task: TaskInfo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    problems = sample_of_every_template(evaluated_split(task, monkeypatch))
+    assert problems
+    assert replay_mismatches(get_domain(task.domain), problems) == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("task", TASKS, ids=[t.name for t in TASKS])
+def test_replaying_the_reference_calls_reproduces_every_key(task: TaskInfo, monkeypatch: pytest.MonkeyPatch) -> None:
+    problems = evaluated_split(task, monkeypatch)
+    assert replay_mismatches(get_domain(task.domain), problems) == []
