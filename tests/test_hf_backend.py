@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from toy_domain import toy_problems
 
-from toolwise.bench.backends.base import Conversation
+from toolwise.bench.backends.base import AssistantTurn, Conversation
 from toolwise.bench.backends.hf import HFBackend
 from toolwise.bench.backends.tool_parsing import FALLBACK_INSTRUCTIONS
 from toolwise.bench.evaluate import evaluate
@@ -125,3 +125,52 @@ def test_length_buckets_limit_padding_and_batch_size() -> None:
     for batch in batches:
         assert max(lengths[i] for i in batch) <= 2 * min(lengths[i] for i in batch)
     assert sorted(i for b in length_buckets(order, lengths, batch_size=8) for i in b) == list(range(7))
+
+
+def sampled(backend: HFBackend, *requests: tuple[int, dict]) -> list[AssistantTurn]:
+    """One turn per (problem number, gen_kwargs), all in one ``generate`` call (no-tool conversations)."""
+    problems = toy_problems(2)
+    convs = [
+        Conversation(problems[i], "no_tool", opening_messages(problems[i], "no_tool"), None, kwargs)  # type: ignore[arg-type]
+        for i, kwargs in requests
+    ]
+    return backend.generate(convs)
+
+
+def test_requests_of_one_batch_each_get_their_own_sampling(
+    hf_backend: HFBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    greedy = (0, {"max_gen_toks": 12})
+    hot = (1, {"max_gen_toks": 12, "temperature": 1.5, "seed": 3})
+    [alone_greedy], [alone_hot] = sampled(hf_backend, greedy), sampled(hf_backend, hot)
+    calls: list[dict] = []
+    generate = hf_backend.model.generate
+    monkeypatch.setattr(hf_backend.model, "generate", lambda **kw: calls.append(kw) or generate(**kw))
+    together = sampled(hf_backend, greedy, hot)
+    assert [t.raw for t in together] == [alone_greedy.raw, alone_hot.raw]
+    assert alone_hot.raw != alone_greedy.raw
+    # two batches: greedy search, and sampling at T=1.5 with the request's seed
+    assert sorted(len(c["input_ids"]) for c in calls) == [1, 1]
+    [hot_call] = [c for c in calls if "logits_processor" in c]
+    temperature, draws = hot_call["logits_processor"]
+    assert temperature.temperature == 1.5 and draws.generators[0].initial_seed() == 3
+
+
+def test_a_stop_string_cuts_the_reply_before_it(hf_backend: HFBackend) -> None:
+    hot = {"max_gen_toks": 16, "temperature": 1.5, "seed": 1}
+    [full] = sampled(hf_backend, (0, hot))
+    text = full.raw
+    stop = next(text[i : i + 3] for i in range(len(text) // 3, len(text) - 3) if text[i : i + 3].isalnum())
+    [cut] = sampled(hf_backend, (0, hot | {"until": [stop]}))
+    assert cut.raw == text[: text.index(stop)] and cut.finish_reason == "stop"
+    assert 0 < cut.tokens_out < full.tokens_out == 16
+
+
+def test_the_same_seed_gives_the_same_sample_whatever_shares_the_batch(hf_backend: HFBackend) -> None:
+    seeded = {"max_gen_toks": 12, "do_sample": True, "seed": 11}
+    [first] = sampled(hf_backend, (0, seeded))
+    again, _unseeded, other_seed = sampled(
+        hf_backend, (0, seeded), (1, {"max_gen_toks": 12, "do_sample": True}), (0, seeded | {"seed": 12})
+    )
+    assert again.raw == first.raw and first.tokens_out == 12
+    assert other_seed.raw != first.raw
