@@ -69,11 +69,6 @@ def test_options_share_one_precision_and_an_even_spacing() -> None:
         assert all(g > 0 for g in gaps) and max(gaps) - min(gaps) <= 2 * 10 ** -decimals.pop() + 1e-9, p.id
 
 
-def test_replaying_the_reference_calls_reproduces_every_key() -> None:
-    for p in committed_split():
-        assert key_from_tool_results(p, replay_reference_calls(p)) == p.answer, p.id
-
-
 def test_every_argument_of_the_reference_call_is_stated_in_the_question() -> None:
     # The question must carry every fact the tool receives (nothing hidden, like the paper's scenario ids).
     for p in committed_split():
