@@ -271,7 +271,7 @@ class OpenAIBackend(ConcurrentAPIBackend):
                 self._warn_once(
                     "stop", f"OpenAI takes at most {MAX_STOP_SEQUENCES} stop sequences; the rest are dropped"
                 )
-            request["stop"] = sampling.stop[:MAX_STOP_SEQUENCES]
+            request["stop"] = list(sampling.stop[:MAX_STOP_SEQUENCES])
         return request
 
     async def _send(self, client: Any, request: dict[str, Any]) -> Any:
