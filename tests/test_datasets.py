@@ -1,91 +1,39 @@
-"""Every committed test split, whatever its domain: well formed, fair to guessers, and solvable by its tools.
+"""Every committed test split, whatever its domain: it passes the quality gates and calibrates with the scripted policies.
 
-Domains are discovered from the task YAMLs, so a new domain is checked with no edit here.
+Tasks and domains come from the index (bench/task_index.py), so a new domain is checked with no edit here;
+the reference-replay check is in tests/test_domains.py.
 """
 
 from __future__ import annotations
 
-import importlib.resources
-from collections import Counter
-from pathlib import Path
-
 import pytest
-import yaml
 
-from toolwise.bench.dataset_checks import chance_margin, format_guesser_accuracies, guessers_above_chance
+from toolwise.bench.dataset_checks import quality_failures
 from toolwise.bench.evaluate import evaluate, task_manager
-from toolwise.bench.lmeval_hooks import tasks_dir
-from toolwise.bench.loop import import_tool_modules
-from toolwise.bench.problem import Problem, read_jsonl
-from toolwise.bench.solutions import mentions_tools
-from toolwise.tools import get_tool
+from toolwise.bench.task_index import TaskInfo, get_domain, tasks
 
-TASK_YAMLS = sorted(Path(tasks_dir()).glob("*/*.yaml"))
-
-
-def _config(path: Path) -> dict:
-    return yaml.safe_load(path.read_text().replace("!function", ""))
-
-
-def _packaged_splits() -> list[tuple[str, Path, list[str]]]:
-    splits = []
-    for path in TASK_YAMLS:
-        config = _config(path)
-        kwargs = config.get("dataset_kwargs") or {}
-        if "package" in kwargs and "file" in kwargs:
-            data = Path(str(importlib.resources.files(kwargs["package"]).joinpath(kwargs["file"])))
-            splits.append((config["task"], data, config.get("metadata", {}).get("tool_modules", [])))
-    return splits
-
-
-SPLITS = _packaged_splits()
-SPLIT_IDS = [s[0] for s in SPLITS]
-
-
-def _load(data: Path, tool_modules: list[str]) -> list[Problem]:
-    import_tool_modules(tool_modules)
-    return read_jsonl(data)
+PACKAGED = [t for t in tasks() if t.test_file is not None]  # math and scibench load theirs from the hub (tests/math)
 
 
 def test_every_task_yaml_is_indexed_by_lm_eval() -> None:
     # lm-eval skips a broken YAML silently; the symptom would be "task not found" for users.
-    names = {_config(p)["task"] for p in TASK_YAMLS}
+    names = {t.name for t in tasks()}
     indexed = set(task_manager().all_tasks)
     assert names <= indexed, f"not indexed: {sorted(names - indexed)}"
     assert "scitool" in indexed
 
 
-@pytest.mark.parametrize(("task", "data", "tool_modules"), SPLITS, ids=SPLIT_IDS)
-def test_split_is_well_formed(task: str, data: Path, tool_modules: list[str]) -> None:
-    problems = _load(data, tool_modules)
-    assert problems, f"{data} is empty"
-    ids = [p.id for p in problems]
-    assert len(ids) == len(set(ids)), "problem ids must be unique"
-    for p in problems:
-        assert p.tools and p.reference_calls, f"{p.id}: needs tools and reference_calls"
-        assert p.solution.strip(), f"{p.id}: needs a worked solution"
-        assert mentions_tools(p.solution, p.tools) is None, f"{p.id}: a worked solution must not narrate a tool run"
-        for call in p.reference_calls:
-            assert call.name in p.tools, f"{p.id}: reference call {call.name} is not offered"
-            get_tool(call.name).validate(call.arguments)  # ToolError if the stored arguments are invalid
+@pytest.mark.parametrize("task", PACKAGED, ids=[t.name for t in PACKAGED])
+def test_split_passes_the_quality_gates(task: TaskInfo) -> None:
+    # Well formed (tools, reference calls that validate, solutions that narrate no tool run), format-only
+    # guessers and key letters at chance on the MCQs; the replay of every key runs in tests/test_domains.py.
+    assert quality_failures(get_domain(task.domain), task.test_problems(), replay=False) == []
 
 
-@pytest.mark.parametrize(("task", "data", "tool_modules"), SPLITS, ids=SPLIT_IDS)
-def test_format_only_guessers_are_at_chance(task: str, data: Path, tool_modules: list[str]) -> None:
-    problems = [p for p in _load(data, tool_modules) if p.answer_type == "mcq"]
-    if not problems:
-        pytest.skip(f"{task} has no multiple-choice problems")
-    assert guessers_above_chance(problems) == {}, format_guesser_accuracies(problems)
-    letters = Counter(p.answer for p in problems)
-    margin = chance_margin(len(problems))
-    for letter in "ABCD":
-        assert abs(letters[letter] / len(problems) - 0.25) <= margin, f"key letters unbalanced: {dict(letters)}"
-
-
-@pytest.mark.parametrize(("task", "data", "tool_modules"), SPLITS, ids=SPLIT_IDS)
-def test_scripted_policies_calibrate_the_task(task: str, data: Path, tool_modules: list[str]) -> None:
+@pytest.mark.parametrize("task", PACKAGED, ids=[t.name for t in PACKAGED])
+def test_scripted_policies_calibrate_the_task(task: TaskInfo) -> None:
     def run(backend: str) -> dict[str, float]:
-        row = evaluate([task], f"backend={backend}", log_samples=False)["results"][task]
+        row = evaluate([task.name], f"backend={backend}", log_samples=False)["results"][task.name]
         return {k.split(",")[0]: v for k, v in row.items() if k.endswith(",none")}
 
     oracle, always, never = run("oracle"), run("always"), run("never")

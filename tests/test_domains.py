@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from toolwise.bench.dataset_checks import replay_mismatches
+from toolwise.bench.dataset_checks import quality_failures, replay_mismatches
 from toolwise.bench.domain import Domain
 from toolwise.bench.problem import Problem
 from toolwise.bench.task_index import TaskInfo, builtin_domain_names, domains, get_domain, tasks
@@ -104,3 +104,29 @@ def test_replaying_the_reference_calls_reproduces_the_key_on_every_template(
 def test_replaying_the_reference_calls_reproduces_every_key(task: TaskInfo, monkeypatch: pytest.MonkeyPatch) -> None:
     problems = evaluated_split(task, monkeypatch)
     assert replay_mismatches(get_domain(task.domain), problems) == []
+
+
+def test_the_quality_gates_name_every_rule_a_split_breaks(tmp_path: Path) -> None:
+    import toy_domain
+
+    def key(problem: Problem, results: list) -> str:
+        return "A"  # what a broken key reader gives
+
+    toy = Domain("toy", (), lambda n, seed, split="train": [], key, tmp_path)
+    problems = toy_domain.toy_problems(12)
+    for p in problems:
+        p.answer = "A"  # every key on one letter
+    problems[1].solution = "Calling toy_multiply gives the product."
+    problems[2].reference_calls[0].arguments["a"] = 5000  # outside the tool's range
+    problems[3].id = problems[4].id
+    failures = quality_failures(toy, problems)
+    assert any(f.startswith("problem ids repeat") for f in failures)
+    assert f"{problems[1].id}: the worked solution narrates a tool run" in failures
+    assert any(f.startswith(f"{problems[2].id}: reference call toy_multiply: invalid arguments") for f in failures)
+    assert "guesser commonest_letter scores 1.00" in failures
+    assert "key letters unbalanced: {'A': 12}" in failures
+    assert quality_failures(toy, toy_domain.toy_problems(12)) == [
+        f"toy-mcq-{i:03d}: the replayed reference calls give 'A', the key is {'ABCD'[i % 4]!r}"
+        for i in range(12)
+        if i % 4
+    ]

@@ -185,3 +185,12 @@ def test_lm_eval_itself_finds_the_plugin_domain(abacus: Path, tmp_path: Path) ->
     assert done.returncode == 0, done.stderr[-3000:]
     row = next(line for line in done.stdout.splitlines() if "acc_choice " in line and "abacus_tool" in line)
     assert "1.0000" in row or "|1|" in row.replace(" ", ""), row
+
+
+def test_the_harness_docs_describe_this_test() -> None:
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "harness.md").read_text(encoding="utf-8")
+    section = doc[doc.index("## Adding a domain") : doc.index("## Scripted policies")]
+    assert all(line.strip() in section for line in TASK_YAML.splitlines())
+    assert '[project.entry-points."toolwise.domains"]' in section and 'abacus = "abacus.tasks.domain:DOMAIN"' in section
+    for command in ("toolwise domains", "toolwise generate abacus", "toolwise check abacus", "--stage collect"):
+        assert command in section, command
