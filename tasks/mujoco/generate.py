@@ -3,7 +3,7 @@
 Each problem comes from a template (``templates/``): sample a scene, run its reference calls through the
 registered tools, read the asked value, re-solve at half the timestep and keep the problem only if the
 refined value sits within a quarter of the smallest option gap, then lay out four options around the key
-(``options.py``). Scenes are spread evenly over the eight scene tools and key letters are balanced per
+(``numeric_choices``, on the kit's ladder). Scenes are spread evenly over the eight scene tools and key letters are balanced per
 template. The test split is frozen in ``data/test.jsonl``; other splits come from disjoint random streams and
 never repeat a test question.
 
@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import inspect
 import math
-from collections import defaultdict
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -23,8 +22,10 @@ from typing import Any
 import numpy as np
 
 import toolwise.tools.mujoco  # noqa: F401  (registers the scene tools)
-from toolwise.bench.problem import LETTERS, Problem, ToolCall, read_jsonl, write_jsonl
-from toolwise.tasks.mujoco.options import is_robust, nearest_letter, numeric_choices
+from toolwise.bench.problem import LETTERS, Problem, ToolCall, write_jsonl
+from toolwise.tasks.kit import options
+from toolwise.tasks.kit.options import jittered_gaps, key_holds, ladder, min_step_for, nearest_letter
+from toolwise.tasks.kit.splits import SPLITS, KeyDeck, questions_in, split_code
 from toolwise.tasks.mujoco.template import Params, Results, Template
 from toolwise.tasks.mujoco.templates import TEMPLATES, templates_by_tool
 from toolwise.tools import get_tool
@@ -33,24 +34,21 @@ DOMAIN = "mujoco"
 TEST_FILE = Path(__file__).parent / "data" / "test.jsonl"
 TEST_SIZE = 320
 TEST_SEED = 2411
-SPLIT_STREAMS = {"test": 0, "train": 1, "validation": 2}  # disjoint random streams per split
 MAX_ATTEMPTS = 400
+RELATIVE_SPACING = 0.15  # the smallest gap between options, as a fraction of the key (or of the scene's scale)
+GAP_JITTER = (1.0, 1.8)  # each gap is the smallest gap times a factor drawn from this range
+REFINEMENT_SAFETY = 4.0  # the half-timestep re-solve moves the key by at most a quarter of the smallest gap
 
 
 def generate_problems(n: int, seed: int, split: str = "train") -> list[Problem]:
     """``n`` problems spread evenly over the scenes, reproducible from (``seed``, ``split``)."""
-    if split not in SPLIT_STREAMS:
-        raise ValueError(f"split must be one of {sorted(SPLIT_STREAMS)}, got {split!r}")
-    rng = np.random.default_rng([SPLIT_STREAMS[split], seed])
+    rng = np.random.default_rng([split_code(split), seed])  # disjoint random streams per split
     excluded = set() if split == "test" else frozen_test_questions()
-    key_queues: dict[str, list[int]] = defaultdict(list)
+    key_letters = KeyDeck(rng)  # letters balanced per template
     problems: list[Problem] = []
     seen: set[str] = set()
     for i, template in enumerate(_schedule(n)):
-        queue = key_queues[template.name]
-        if not queue:
-            queue.extend(int(k) for k in rng.permutation(len(LETTERS)))
-        key_index = queue.pop()
+        key_index = key_letters.deal(template.name)
         problem_id = f"{DOMAIN}-{split}-{i:04d}" if split == "test" else f"{DOMAIN}-{split}-{seed}-{i:05d}"
         for _ in range(MAX_ATTEMPTS):
             problem = draft_problem(template, rng, key_index, problem_id)
@@ -89,7 +87,7 @@ def draft_problem(template: Template, rng: np.random.Generator, key_index: int, 
         return None
     choices = numeric_choices(value, key_index, scale, template.positive, rng)
     answer = LETTERS[key_index]
-    if nearest_letter(choices, value) != answer or nearest_letter(choices, refined) != answer:
+    if not key_holds(choices, answer, value, refined):
         return None
     return Problem(
         id=problem_id,
@@ -106,9 +104,32 @@ def draft_problem(template: Template, rng: np.random.Generator, key_index: int, 
     )
 
 
+def spacing(value: float, scale: float, positive: bool) -> float:
+    """The smallest gap between adjacent options (absolute for signed values, a log-ratio for positive ones)."""
+    if positive:
+        return RELATIVE_SPACING
+    return RELATIVE_SPACING * max(abs(value), abs(scale))
+
+
+def is_robust(value: float, refined: float, scale: float, positive: bool) -> bool:
+    """True when the re-solve at half the timestep lands within a quarter of the smallest gap of the key."""
+    return min_step_for(value, refined, REFINEMENT_SAFETY, multiplicative=positive) <= spacing(value, scale, positive)
+
+
+def numeric_choices(
+    value: float, key_index: int, scale: float, positive: bool, rng: np.random.Generator
+) -> dict[str, str]:
+    """Options A-D (ascending) for ``value`` with the key at ``LETTERS[key_index]``: gaps of 1-1.8 × the
+    smallest, additive for signed quantities and multiplicative for positive ones (no option is ever
+    negative), printed with the decimals that show the smallest gap with two significant digits."""
+    gaps = jittered_gaps(spacing(value, scale, positive), rng, GAP_JITTER)
+    values = ladder(value, key_index, gaps, multiplicative=positive)
+    return options.numeric_choices(values, options.decimals_for(options.smallest_gap(values)))
+
+
 def frozen_test_questions() -> set[str]:
     """The questions of the committed test split (other splits must not repeat them)."""
-    return {p.question for p in read_jsonl(TEST_FILE)} if TEST_FILE.exists() else set()
+    return set(questions_in(TEST_FILE))
 
 
 def _schedule(n: int) -> list[Template]:
@@ -154,7 +175,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=TEST_FILE)
     parser.add_argument("--n", type=int, default=TEST_SIZE)
     parser.add_argument("--seed", type=int, default=TEST_SEED)
-    parser.add_argument("--split", default="test", choices=sorted(SPLIT_STREAMS))
+    parser.add_argument("--split", default="test", choices=sorted(SPLITS))
     args = parser.parse_args(argv)
     problems = generate_problems(args.n, args.seed, args.split)
     count = write_jsonl(problems, args.out)

@@ -16,14 +16,21 @@ from __future__ import annotations
 
 import argparse
 import math
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from toolwise.bench.problem import LETTERS, Problem, ToolCall, read_jsonl, write_jsonl
-from toolwise.tasks.pde._options import build_ladder, nearest_letter
+from toolwise.bench.problem import LETTERS, Problem, ToolCall, write_jsonl
+from toolwise.tasks.kit.options import (
+    fit_even_ladder,
+    key_holds,
+    min_step_for,
+    nearest_letter,
+    numeric_choices,
+    round_steps,
+)
+from toolwise.tasks.kit.splits import SPLITS, balanced_positions, excluded_questions, split_code
 from toolwise.tasks.pde._questions import DRAFTERS, FAMILIES, Draft, extract_answer, fmt
 from toolwise.tools import get_tool
 from toolwise.tools.pde import TOOL_NAMES, solve_refined
@@ -32,8 +39,6 @@ DOMAIN = "pde"
 TEST_FILE = Path(__file__).parent / "data" / "test.jsonl"
 TEST_SEED = 0
 TEST_SIZE = 160
-# Independent random streams per split: no seed of one split can reproduce another's draws.
-_SPLIT_STREAMS = {"test": 0, "train": 1, "validation": 2}
 _MAX_ATTEMPTS = 400
 _EDGE_MARGIN = 0.02  # keys this close (relative to their spread) to a physical bound are too easy to bracket
 _STATED_MARGIN = 0.005  # keys this close to a stated initial/boundary value are given away
@@ -43,15 +48,14 @@ _SAFETY = 10.0  # option step ≥ this × |refined − key|
 
 def generate_problems(n: int, seed: int, split: str = "train") -> list[Problem]:
     """``n`` PDE MCQs from ``seed`` for ``split`` ("test", "train" or "validation")."""
-    if split not in _SPLIT_STREAMS:
-        raise ValueError(f"unknown split {split!r}; expected one of {sorted(_SPLIT_STREAMS)}")
-    rng = np.random.default_rng([seed, _SPLIT_STREAMS[split]])
+    # independent random streams per split (the split's code second: the order the committed split was drawn in)
+    rng = np.random.default_rng([seed, split_code(split)])
     combos = [(family, kind) for family, kinds in FAMILIES.items() for kind in kinds]
     # Each (family, kind) in turn, and within it each scenario in turn, so rejection sampling cannot skew the mix.
     schedule = [(*combos[i % len(combos)], i // len(combos)) for i in range(n)]
     rng.shuffle(schedule)
-    rungs = _balanced_rungs(n, rng)
-    seen = set() if split == "test" else set(_test_questions())
+    rungs = balanced_positions(n, rng)
+    seen = set(excluded_questions(split, TEST_FILE))
     problems = []
     for index, ((family, kind, variant), rung) in enumerate(zip(schedule, rungs, strict=True)):
         problem = None
@@ -75,14 +79,6 @@ def key_from_tool_results(problem: Problem, results: list[Any]) -> str:
     return nearest_letter(problem.choices, value)
 
 
-def _balanced_rungs(n: int, rng: np.random.Generator) -> list[int]:
-    """Key positions 0-3, each block of four a permutation: letters balanced exactly (to within one)."""
-    rungs: list[int] = []
-    while len(rungs) < n:
-        rungs.extend(int(r) for r in rng.permutation(4))
-    return rungs[:n]
-
-
 def _finish(draft: Draft, rung: int, rng: np.random.Generator, problem_id: str) -> Problem | None:
     """Solve the draft, check the key on a finer grid, build the options; None if it is not robust."""
     outcome = get_tool(draft.tool).call(draft.arguments)
@@ -103,19 +99,20 @@ def _finish(draft: Draft, rung: int, rng: np.random.Generator, problem_id: str) 
         return None  # the answer is a number the question already states (a wall value, the initial value)
     # Strictly positive quantities (times, gradients, positions) keep every option above zero.
     lower = draft.lower + (1e-9 * spread if draft.lower == 0 and draft.spread == 0 else 0.0)
-    ladder = build_ladder(
+    # an even ladder of the largest round step below the target that fits the physical range
+    ladder = fit_even_ladder(
         value,
         rung,
-        target_step=float(rng.uniform(0.08, 0.16)) * spread,
-        min_step=max(0.03 * spread, _SAFETY * abs(refined - value)),
+        round_steps(float(rng.uniform(0.08, 0.16)) * spread),
+        min_step=max(0.03 * spread, min_step_for(value, refined, _SAFETY)),
         lower=lower,
         upper=draft.upper,
     )
     if ladder is None:
         return None
-    choices = ladder.choices()
+    choices = numeric_choices(ladder.values, ladder.decimals)
     key = LETTERS[rung]
-    if nearest_letter(choices, value) != key or nearest_letter(choices, refined) != key:
+    if not key_holds(choices, key, value, refined):
         return None
     # a worked solution (WKD target): the physical reasoning and the value as facts, never the solver
     solution = (
@@ -145,17 +142,12 @@ def _finish(draft: Draft, rung: int, rng: np.random.Generator, problem_id: str) 
     )
 
 
-@cache
-def _test_questions() -> frozenset[str]:
-    return frozenset(p.question for p in read_jsonl(TEST_FILE)) if TEST_FILE.exists() else frozenset()
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=TEST_FILE, help="jsonl file to (re)write")
     parser.add_argument("--n", type=int, default=TEST_SIZE, help="number of problems")
     parser.add_argument("--seed", type=int, default=TEST_SEED)
-    parser.add_argument("--split", default="test", choices=sorted(_SPLIT_STREAMS))
+    parser.add_argument("--split", default="test", choices=sorted(SPLITS))
     args = parser.parse_args(argv)
     problems = generate_problems(args.n, args.seed, args.split)
     count = write_jsonl(problems, args.out)

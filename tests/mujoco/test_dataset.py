@@ -12,9 +12,9 @@ import toolwise.tools.mujoco as scenes
 from toolwise.bench.dataset_checks import format_guesser_accuracies, guessers_above_chance, replay_reference_calls
 from toolwise.bench.problem import LETTERS, Problem, read_jsonl
 from toolwise.bench.solutions import mentions_tools
+from toolwise.tasks.kit.options import nearest_letter
 from toolwise.tasks.mujoco import generate
-from toolwise.tasks.mujoco.generate import TEST_FILE, generate_problems, key_from_tool_results
-from toolwise.tasks.mujoco.options import nearest_letter, numeric_choices
+from toolwise.tasks.mujoco.generate import TEST_FILE, generate_problems, key_from_tool_results, numeric_choices
 from toolwise.tasks.mujoco.template import fmt
 from toolwise.tasks.mujoco.templates import TEMPLATES
 from toolwise.tools import get_tool

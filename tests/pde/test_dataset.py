@@ -12,7 +12,7 @@ import pytest
 from toolwise.bench.dataset_checks import format_guesser_accuracies, guessers_above_chance, replay_reference_calls
 from toolwise.bench.problem import Problem, read_jsonl
 from toolwise.bench.solutions import mentions_tools
-from toolwise.tasks.pde._options import nearest_letter
+from toolwise.tasks.kit.options import nearest_letter
 from toolwise.tasks.pde._questions import FAMILIES, extract_answer, fmt
 from toolwise.tasks.pde.generate import TEST_FILE, TEST_SEED, TEST_SIZE, generate_problems, key_from_tool_results
 from toolwise.tools.pde import TOOL_NAMES, solve_refined
