@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from rich.console import Console
 from rich.table import Table
@@ -34,7 +34,7 @@ from rich.table import Table
 from toolwise.bench.backends import Backend, make_backend
 from toolwise.bench.problem import Problem
 from toolwise.training import llamafactory
-from toolwise.training.collect import collect, record_problem
+from toolwise.training.collect import CollectResult, collect, record_problem
 from toolwise.training.config import STAGES, Stage, TrainConfig, save_config
 from toolwise.training.domains import load_training_problems
 from toolwise.training.export import read_jsonl, save_dataset
@@ -43,7 +43,7 @@ from toolwise.training.resources import StageMonitor
 from toolwise.training.sampling import resolve_sampler, sampler_backend
 from toolwise.training.trainers import ModelSource, prepare_base, run_dpo, run_sft
 from toolwise.training.tua import Difficulty, difficulty_split, tua_examples
-from toolwise.training.wkd import open_proposals, wkd_examples
+from toolwise.training.wkd import OpenProposals, open_proposals, wkd_examples
 
 log = logging.getLogger(__name__)
 
@@ -58,17 +58,73 @@ def _distributed() -> bool:
     return int(os.environ.get("WORLD_SIZE", "1")) > 1
 
 
-def _main_process_first() -> AbstractContextManager[Any]:
-    """Under ``accelerate launch`` the main process samples and writes first; the others then reuse its files."""
-    if not _distributed():
-        return nullcontext()
+def _process_state() -> Any:
+    """accelerate's view of the processes. ``cpu`` as the Trainer's ``use_cpu`` sets it: a plain
+    ``PartialState()`` on a machine without GPUs sees one process (and, made first, would be what the
+    Trainer's shared state got too)."""
+    import torch
     from accelerate import PartialState
 
-    return PartialState().main_process_first()
+    return PartialState(cpu=not torch.cuda.is_available())
+
+
+def _main_process_first() -> AbstractContextManager[Any]:
+    """Under ``accelerate launch`` the main process writes first; the others then reuse its files."""
+    if not _distributed():
+        return nullcontext()
+    return _process_state().main_process_first()
 
 
 def _is_main_process() -> bool:
     return int(os.environ.get("RANK", "0")) == 0
+
+
+def _wait_for_everyone() -> None:
+    """A barrier under ``accelerate launch``: what the main process wrote is there for all before they go on."""
+    if _distributed():
+        _process_state().wait_for_everyone()
+
+
+def _rank_device(device: str | None) -> str | None:
+    """Each process samples on its own GPU (``cuda:<LOCAL_RANK>``); one process keeps ``device`` as given."""
+    if not _distributed() or device not in (None, "", "auto", "cuda"):
+        return device
+    import torch
+
+    return f"cuda:{os.environ.get('LOCAL_RANK', '0')}" if torch.cuda.is_available() else device
+
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def across_ranks(
+    items: list[T], work: Callable[[list[T]], R], merge: Callable[[list[R]], R], main_only: bool
+) -> R | None:
+    """``work(items)``, shared out under ``accelerate launch``.
+
+    One process: ``work(items)``. Several: each rank takes every world-th item, and ``merge`` joins the ranks'
+    results (in rank order) on every rank. ``main_only`` runs it all on the main process (vLLM: its engine wants
+    the machine) while the others wait, and returns None on them.
+    """
+    if not _distributed():
+        return work(items)
+    if main_only:
+        result = work(items) if _is_main_process() else None
+        _wait_for_everyone()
+        return result
+    import torch.distributed as dist
+
+    state = _process_state()  # sets up the process group from accelerate's environment
+    parts: list[Any] = [None] * state.num_processes
+    dist.all_gather_object(parts, work(items[state.process_index :: state.num_processes]))
+    return merge(parts)
+
+
+def _in_order(rows: list[T], order: dict[str, int], key: Callable[[T], str]) -> list[T]:
+    """``rows`` gathered from the ranks, back in the order of the problems (a stable sort: a problem's rows
+    keep theirs), so that the datasets are those of one process."""
+    return sorted(rows, key=lambda row: order[key(row)])
 
 
 class Pipeline:
@@ -164,6 +220,7 @@ class Pipeline:
         self.out.mkdir(parents=True, exist_ok=True)
         if _is_main_process():
             save_config(self.config, self.out / "train_config.yaml")
+        _wait_for_everyone()  # no rank reads state.json before all have started
         for stage in (s for s in STAGES if s in selected):
             self._run_stage(stage, force, explicit=stages is not None)  # type: ignore[arg-type]
         if evaluate:
@@ -257,6 +314,7 @@ class Pipeline:
         if _is_main_process():
             marker.parent.mkdir(parents=True, exist_ok=True)
             marker.write_text(fingerprint)
+        _wait_for_everyone()  # the cleared outputs are gone for every rank
         self.console.rule(f"[bold]{stage}[/bold]" + (" (resuming)" if resumable else ""))
         started = time.strftime("%Y-%m-%dT%H:%M:%S")
         with StageMonitor() as monitor:
@@ -272,11 +330,14 @@ class Pipeline:
         self._write_state(state)
         if stage == "tua" and _is_main_process():
             write_model_card(self.final_dir, self.config, state)
+        _wait_for_everyone()  # every rank reads this state before the next stage
         self._print_summary(stage, summary, monitor.usage.as_dict())
 
     def _print_summary(self, stage: str, summary: dict[str, Any], usage: dict[str, Any]) -> None:
         table = Table(title=f"{stage}: summary", show_header=False)
         for key, value in {**_flatten(summary), **{f"usage.{k}": v for k, v in usage.items()}}.items():
+            if key.endswith("losses") and isinstance(value, list) and len(value) > 8:  # the curve, in short
+                value = f"{len(value)} values, {value[0]:.4g} ... {value[-1]:.4g}"
             table.add_row(key, f"{value:.4g}" if isinstance(value, float) else str(value))
         self.console.print(table)
 
@@ -325,27 +386,42 @@ class Pipeline:
         with sampler_backend(
             model_dir,
             batch_size=self.config.sample_batch_size,
-            device=self.config.device,
+            device=_rank_device(self.config.device),
             max_gen_toks=max(self.config.tua.sample_max_gen_toks, self.config.wkd.proposal_max_gen_toks),
             sampler=self.config.sampler,
         ) as backend:
             yield backend
+
+    def _samples_on_vllm(self) -> bool:
+        """Whether the pipeline's own sampler is vLLM (one engine, on the main process, under several processes)."""
+        return self.sampler_factory == self._model_sampler and resolve_sampler(self.config.sampler) == "vllm"
 
     # Stages ---------------------------------------------------------------------------------------------------
     def _collect(self) -> dict[str, Any]:
         cfg = self.config
         problems, split_counts = load_training_problems(cfg.task, cfg.collect.n_train, cfg.collect.seed, cfg.train_file)
         folder = self.data_dir("collect")
-        with _main_process_first():
-            if not (folder / "trajectories.jsonl").exists():
-                teacher = self.teacher_factory(cfg)
-                result = collect(problems, teacher, cfg.collect, progress=self.progress)
+        if not (folder / "trajectories.jsonl").exists():
+            order = {p.id: i for i, p in enumerate(problems)}
+
+            def work(share: list[Problem]) -> CollectResult:
+                return collect(share, self.teacher_factory(cfg), cfg.collect, progress=self.progress)
+
+            def merge(parts: list[CollectResult]) -> CollectResult:
+                records = _in_order([r for part in parts for r in part.records], order, lambda r: r["problem_id"])
+                dropped = _in_order([d for part in parts for d in part.dropped], order, lambda d: d["problem_id"])
+                return CollectResult(records, dropped)
+
+            teacher = resolve_sampler(cfg.sampler) if cfg.collect.teacher == "hf" else cfg.collect.teacher
+            result = across_ranks(problems, work, merge, main_only=teacher == "vllm")
+            if result is not None and _is_main_process():
                 save_dataset([p.to_dict() for p in problems], folder, "problems")
                 save_dataset(result.dropped, folder, "dropped")
                 save_dataset(result.records, folder, "trajectories")
-                counts = result.counts()
-            else:
-                counts = {"kept": len(read_jsonl(folder / "trajectories.jsonl"))}
+            _wait_for_everyone()
+            counts = result.counts() if result is not None else {}
+        else:
+            counts = {"kept": len(read_jsonl(folder / "trajectories.jsonl"))}
         records = read_jsonl(folder / "trajectories.jsonl")
         tool_calls = [r["n_tool_calls"] for r in records]
         return {
@@ -384,14 +460,34 @@ class Pipeline:
             return summary
         # Proposals come from the model DPO updates (the SFT result), not from the base: DPO's preferences are
         # about this policy's own outputs.
-        with _main_process_first():
-            if not (folder / "dpo.jsonl").exists():
+        if not (folder / "dpo.jsonl").exists():
+            questions = [p for p in problems.values() if p.answer_type == "open"]
+            order = {p.id: i for i, p in enumerate(questions)}
+
+            def work(share: list[Problem]) -> OpenProposals:
+                if not share:  # fewer questions than ranks
+                    return OpenProposals()
                 with self.sampler_factory(str(sft_dir)) as backend:
-                    proposals = open_proposals(list(problems.values()), backend, cfg, progress=self.progress)
+                    return open_proposals(share, backend, cfg, progress=self.progress)
+
+            def merge(parts: list[OpenProposals]) -> OpenProposals:
+                def by_problem(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+                    return _in_order(rows, order, lambda row: row["problem_id"])
+
+                scores = {k: v for part in parts for k, v in part.proposal_scores.items()}
+                return OpenProposals(
+                    sft_examples=by_problem([e for part in parts for e in part.sft_examples]),
+                    pairs=by_problem([pair for part in parts for pair in part.pairs]),
+                    proposal_scores={p.id: scores[p.id] for p in questions if p.id in scores},
+                )
+
+            proposals = across_ranks(questions, work, merge, main_only=self._samples_on_vllm())
+            if proposals is not None:
                 if _is_main_process():
                     save_dataset(proposals.pairs, folder, "dpo")
                     save_dataset(proposals.sft_examples, folder, "best_proposals")
                 summary.update(proposals.counts())
+            _wait_for_everyone()
         pairs = read_jsonl(folder / "dpo.jsonl")
         if pairs and _is_main_process():
             self._export_llamafactory("wkd_dpo", pairs, self.config.wkd, "wkd_sft", kind="dpo")
@@ -411,14 +507,23 @@ class Pipeline:
         cfg = self.config.tua
         records, problems = self._records()
         folder = self.data_dir("tua")
-        with _main_process_first():
-            if not (folder / "difficulty.jsonl").exists():
+        if not (folder / "difficulty.jsonl").exists():
+            questions = [problems[r["problem_id"]] for r in records]
+            order = {p.id: i for i, p in enumerate(questions)}
+
+            def work(share: list[Problem]) -> list[Difficulty]:
+                if not share:
+                    return []
                 with self.sampler_factory(str(self.wkd_dir)) as backend:
-                    split = difficulty_split(
-                        [problems[r["problem_id"]] for r in records], backend, cfg, progress=self.progress
-                    )
-                if _is_main_process():
-                    save_dataset([d.as_dict() for d in split], folder, "difficulty")
+                    return difficulty_split(share, backend, cfg, progress=self.progress)
+
+            def merge(parts: list[list[Difficulty]]) -> list[Difficulty]:
+                return _in_order([d for part in parts for d in part], order, lambda d: d.problem_id)
+
+            sampled = across_ranks(questions, work, merge, main_only=self._samples_on_vllm())
+            if sampled is not None and _is_main_process():
+                save_dataset([d.as_dict() for d in sampled], folder, "difficulty")
+            _wait_for_everyone()
         split = [Difficulty(**row) for row in read_jsonl(folder / "difficulty.jsonl")]
         examples, counts = tua_examples(records, problems, split, cfg)
         if _is_main_process():
@@ -453,7 +558,7 @@ def default_teacher(config: TrainConfig) -> Backend:
             args.setdefault("cache", False)
         if name == "hf":
             args.setdefault("batch_size", config.sample_batch_size)
-            args.setdefault("device", config.device)
+            args.setdefault("device", _rank_device(config.device))
     return make_backend(name, **args)
 
 

@@ -76,6 +76,7 @@ class TrainResult:
             "steps": self.steps,
             "loss_first": first,  # mean over the first epoch
             "loss_last": last,  # mean over the last epoch
+            "losses": self.losses,  # every logged loss (each logging_steps), the curve runs are compared by
             **self.metrics,
         }
 
