@@ -57,7 +57,7 @@ def test_a_run_where_every_request_failed_stops_with_an_error(toy_manager, fake_
 def test_oracle_without_a_sandbox_loses_the_tool_problems_and_says_why(  # type: ignore[no-untyped-def]
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from toolwise.tasks.math.common import SHARED_DATA
+    from toolwise.tasks.kit.public_numeric import SHARED_DATA
     from toolwise.tools.python_sandbox import _runner, _tool
 
     # math_tool reads the offline MATH copy beside the repository (no hub here); CI provides it

@@ -14,7 +14,7 @@ from toolwise.bench.problem import Problem
 from toolwise.bench.solutions import mentions_tools
 from toolwise.tasks.climate import generate as climate
 from toolwise.tasks.epidemiology import generate as epidemiology
-from toolwise.tasks.math import common
+from toolwise.tasks.kit import public_numeric
 from toolwise.tasks.math import data as math_data
 from toolwise.tasks.math import generate as math_generate
 from toolwise.tasks.mujoco import generate as mujoco
@@ -101,7 +101,7 @@ def test_offline_copies_without_worked_solutions_leave_the_solution_empty(
     generate, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
     for name in ("math", "scibench"):
-        folder = (common.SHARED_DATA / name).resolve()
+        folder = (public_numeric.SHARED_DATA / name).resolve()
         if not folder.is_dir():
             pytest.skip(f"offline {name} data not found at {folder}")
         monkeypatch.setenv(f"TOOLWISE_{name.upper()}_DATA", str(folder))
@@ -121,7 +121,7 @@ def test_a_hub_worked_solution_is_the_target_and_ends_with_the_answer() -> None:
 def test_a_scibench_row_whose_solution_is_only_the_answer_gets_no_target() -> None:
     row = {"problem_text": "Find the charge.", "answer_number": "7.78", "unit": "fC", "source": "fund",
            "problemid": "22.1", "solution": r"$7.78 \mathrm{fC} $"}  # fmt: skip
-    assert not common.has_reasoning(row["solution"])
+    assert not public_numeric.has_reasoning(row["solution"])
     problem = sci_data.make_problem(row)
     assert problem is not None and problem.solution == ""
     explained = dict(row, solution=r"The field is $E = kq/r^2$, so $q = Er^2/k = 7.78$ fC.")

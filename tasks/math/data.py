@@ -24,7 +24,7 @@ import datasets
 from toolwise.bench.answers import last_boxed, parse_number
 from toolwise.bench.lmeval_task import problems_to_dataset
 from toolwise.bench.problem import Problem
-from toolwise.tasks.math import common
+from toolwise.tasks.kit import public_numeric
 
 DOMAIN = "math"
 HUB_DATASET = "EleutherAI/hendrycks_math"
@@ -41,25 +41,25 @@ PINNED_IDS = Path(__file__).with_name("test_ids.txt")
 
 
 def problem_id(subject: str, question: str) -> str:
-    return f"{DOMAIN}-{subject}-{common.text_digest(question)}"
+    return f"{DOMAIN}-{subject}-{public_numeric.text_digest(question)}"
 
 
 def make_problem(subject: str, question: str, answer: float, level: str, worked: str | None = None) -> Problem:
     answer_text = f"{answer:g}"
     label = f"MATH {subject.replace('_', ' ')}, {level}"
-    call = common.reference_call(repr(float(answer)), label)
+    call = public_numeric.reference_call(repr(float(answer)), label)
     return Problem(
         id=problem_id(subject, question),
         domain=DOMAIN,
         question=question.strip(),
         answer_type="numeric",
         answer=float(answer),
-        tools=[common.TOOL],
+        tools=[public_numeric.TOOL],
         reference_calls=[call],
         template=subject,
-        tolerance=common.TOLERANCE,
+        tolerance=public_numeric.TOLERANCE,
         params={"subject": subject, "level": level},
-        solution=common.worked_solution(worked, answer_text),
+        solution=public_numeric.worked_solution(worked, answer_text),
         difficulty=level,
     )
 
@@ -86,7 +86,7 @@ def read_local(folder: Path) -> list[Problem]:
 def read_hub(dataset: str = HUB_DATASET) -> list[Problem]:
     """Every problem of the hub copy whose boxed answer is a plain number."""
     problems = []
-    for subject, row in common.hub_rows(dataset, SUBJECTS, ("train", "test")):
+    for subject, row in public_numeric.hub_rows(dataset, SUBJECTS, ("train", "test")):
         boxed = last_boxed(row["solution"])
         answer = parse_number(boxed) if boxed is not None else None
         if answer is not None and _plain_number(boxed):
@@ -104,12 +104,11 @@ def _plain_number(boxed: str | None) -> bool:
 
 
 def load_pool(data_dir: str | None = None, hub_dataset: str = HUB_DATASET) -> list[Problem]:
-    local = common.resolve_local_dir(data_dir, "TOOLWISE_MATH_DATA", DOMAIN)
-    return common.load_with_fallback(DOMAIN, local, read_local, lambda: read_hub(hub_dataset))
+    return public_numeric.load_pool(DOMAIN, data_dir, read_local, lambda: read_hub(hub_dataset))
 
 
 def test_problems(pool: list[Problem]) -> list[Problem]:
-    return common.select_pinned(pool, common.read_pinned_ids(PINNED_IDS), "MATH")
+    return public_numeric.select_pinned(pool, public_numeric.read_pinned_ids(PINNED_IDS), "MATH")
 
 
 def load(math_data: str | None = None, math_hub_dataset: str = HUB_DATASET, **_: Any) -> datasets.DatasetDict:

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from toolwise.bench.problem import Problem, write_jsonl
-from toolwise.tasks.math import common, data
+from toolwise.tasks.kit import public_numeric
+from toolwise.tasks.math import data
 
 DOMAIN = data.DOMAIN
 
@@ -26,28 +27,24 @@ DOMAIN = data.DOMAIN
 def generate_problems(n: int, seed: int, split: str = "train", data_dir: str | None = None) -> list[Problem]:
     """``test``: the first ``n`` pinned problems (seed unused). ``train``: ``n`` non-test problems drawn with ``seed``."""
     pool = data.load_pool(data_dir)
-    return common.split_problems(pool, data.test_problems(pool), n, seed, split, DOMAIN)
+    return public_numeric.split_problems(pool, data.test_problems(pool), n, seed, split, DOMAIN)
 
 
 def key_from_tool_results(problem: Problem, results: list[Any]) -> float:
     """The number the replayed snippet printed."""
-    return common.key_from_tool_results(problem, results)
+    return public_numeric.key_from_tool_results(problem, results)
 
 
 def pin_from_paper(paper_test_file: Path, pool: list[Problem]) -> list[str]:
     """Ids of the paper's test problems, in its order; every one must be in the pool with the same answer."""
-    by_text = {" ".join(p.question.split()): p for p in pool}
-    ids = []
-    for row in json.loads(paper_test_file.read_text(encoding="utf-8")):
-        match = by_text.get(" ".join(row["problem"].split()))
-        if match is None:
-            raise ValueError(f"paper test problem not in the pool: {row['problem'][:80]!r}")
+
+    def mismatch(match: Problem, row: dict[str, Any]) -> str | None:
         if abs(match.answer - float(row["answer"])) > 1e-9 * max(1.0, abs(match.answer)):
-            raise ValueError(f"{match.id}: pool answer {match.answer} differs from the paper's {row['answer']}")
-        ids.append(match.id)
-    if len(set(ids)) != len(ids):
-        raise ValueError("the paper's test file names a problem twice")
-    return ids
+            return f"pool answer {match.answer} differs from the paper's {row['answer']}"
+        return None
+
+    rows = json.loads(paper_test_file.read_text(encoding="utf-8"))
+    return public_numeric.pin_from_paper(rows, "problem", pool, mismatch)
 
 
 def write_pinned_ids(ids: list[str], source: Path) -> None:
@@ -56,7 +53,7 @@ def write_pinned_ids(ids: list[str], source: Path) -> None:
         f"# (its test_set/math.json, read from {source.name}), matched by problem text to the 3,201-problem pool.\n"
         "# id = math-<subject>-<first 10 hex of sha1(whitespace-normalised problem text)>\n"
     )
-    data.PINNED_IDS.write_text(header + "\n".join(ids) + "\n", encoding="utf-8")
+    public_numeric.write_pinned_ids(data.PINNED_IDS, ids, header)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -24,7 +24,7 @@ import datasets
 from toolwise.bench.answers import parse_number
 from toolwise.bench.lmeval_task import problems_to_dataset
 from toolwise.bench.problem import Problem
-from toolwise.tasks.math import common
+from toolwise.tasks.kit import public_numeric
 
 DOMAIN = "scibench"
 HUB_DATASET = "xw27/scibench"
@@ -40,7 +40,7 @@ def clean_unit(unit: str | None) -> str | None:
 
 def problem_id(source: str, problemid: str, text: str) -> str:
     # Three textbook ids repeat in SciBench (quan 2.13, stat 5.8-5, stat Problem 1.1.1): the text digest separates them.
-    return f"{DOMAIN}-{source.strip()}-{common.slug(problemid)}-{common.text_digest(text, 6)}"
+    return f"{DOMAIN}-{source.strip()}-{public_numeric.slug(problemid)}-{public_numeric.text_digest(text, 6)}"
 
 
 def make_problem(row: Mapping[str, Any]) -> Problem | None:
@@ -61,13 +61,13 @@ def make_problem(row: Mapping[str, Any]) -> Problem | None:
         question=text,
         answer_type="numeric",
         answer=answer,
-        tools=[common.TOOL],
-        reference_calls=[common.reference_call(printed, label)],
+        tools=[public_numeric.TOOL],
+        reference_calls=[public_numeric.reference_call(printed, label)],
         template=source,
-        tolerance=common.TOLERANCE,
+        tolerance=public_numeric.TOLERANCE,
         unit=unit,
         params={"source": source, "problemid": str(row.get("problemid", "")).strip(), "answer_text": answer_text},
-        solution=common.worked_solution(worked, answer_text, unit),
+        solution=public_numeric.worked_solution(worked, answer_text, unit),
     )
 
 
@@ -88,16 +88,15 @@ def read_local(folder: Path) -> list[Problem]:
 
 
 def read_hub(dataset: str = HUB_DATASET) -> list[Problem]:
-    return _problems(row for _, row in common.hub_rows(dataset, [None], ["train"]))
+    return _problems(row for _, row in public_numeric.hub_rows(dataset, [None], ["train"]))
 
 
 def load_pool(data_dir: str | None = None, hub_dataset: str = HUB_DATASET) -> list[Problem]:
-    local = common.resolve_local_dir(data_dir, "TOOLWISE_SCIBENCH_DATA", DOMAIN)
-    return common.load_with_fallback(DOMAIN, local, read_local, lambda: read_hub(hub_dataset))
+    return public_numeric.load_pool(DOMAIN, data_dir, read_local, lambda: read_hub(hub_dataset))
 
 
 def test_problems(pool: list[Problem]) -> list[Problem]:
-    return common.select_pinned(pool, common.read_pinned_ids(PINNED_IDS), "SciBench")
+    return public_numeric.select_pinned(pool, public_numeric.read_pinned_ids(PINNED_IDS), "SciBench")
 
 
 def load(scibench_data: str | None = None, scibench_hub_dataset: str = HUB_DATASET, **_: Any) -> datasets.DatasetDict:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from toolwise.bench.problem import Problem, write_jsonl
-from toolwise.tasks.math import common
+from toolwise.tasks.kit import public_numeric
 from toolwise.tasks.scibench import data
 
 DOMAIN = data.DOMAIN
@@ -26,30 +26,25 @@ DOMAIN = data.DOMAIN
 def generate_problems(n: int, seed: int, split: str = "train", data_dir: str | None = None) -> list[Problem]:
     """``test``: the first ``n`` pinned problems (seed unused). ``train``: ``n`` non-test problems drawn with ``seed``."""
     pool = data.load_pool(data_dir)
-    return common.split_problems(pool, data.test_problems(pool), n, seed, split, DOMAIN)
+    return public_numeric.split_problems(pool, data.test_problems(pool), n, seed, split, DOMAIN)
 
 
 def key_from_tool_results(problem: Problem, results: list[Any]) -> float:
     """The number (in the problem's unit) the replayed snippet printed."""
-    return common.key_from_tool_results(problem, results)
+    return public_numeric.key_from_tool_results(problem, results)
 
 
 def pin_from_paper(paper_test_file: Path, pool: list[Problem]) -> list[str]:
     """Ids of the paper's test problems, in its order; each must match a pool problem's text, answer and unit."""
-    by_text = {" ".join(p.question.split()): p for p in pool}
-    ids = []
-    for row in json.loads(paper_test_file.read_text(encoding="utf-8")):
-        match = by_text.get(" ".join(row["problem_text"].split()))
-        if match is None:
-            raise ValueError(f"paper test problem not in the pool: {row['problem_text'][:80]!r}")
-        if match.params["answer_text"] != str(row["answer_number"]).strip() or match.unit != data.clean_unit(
-            row["unit"]
-        ):
-            raise ValueError(f"{match.id}: answer or unit differs from the paper's test file")
-        ids.append(match.id)
-    if len(set(ids)) != len(ids):
-        raise ValueError("the paper's test file names a problem twice")
-    return ids
+
+    def mismatch(match: Problem, row: dict[str, Any]) -> str | None:
+        same_answer = match.params["answer_text"] == str(row["answer_number"]).strip()
+        if not same_answer or match.unit != data.clean_unit(row["unit"]):
+            return "answer or unit differs from the paper's test file"
+        return None
+
+    rows = json.loads(paper_test_file.read_text(encoding="utf-8"))
+    return public_numeric.pin_from_paper(rows, "problem_text", pool, mismatch)
 
 
 def write_pinned_ids(ids: list[str], source: Path) -> None:
@@ -58,7 +53,7 @@ def write_pinned_ids(ids: list[str], source: Path) -> None:
         f"# (its test_set/scibench.json, read from {source.name}), matched by problem text to the 580 problems\n"
         "# of the ten textbook files. id = scibench-<textbook>-<problem id slug>-<first 6 hex of sha1(text)>\n"
     )
-    data.PINNED_IDS.write_text(header + "\n".join(ids) + "\n", encoding="utf-8")
+    public_numeric.write_pinned_ids(data.PINNED_IDS, ids, header)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -10,7 +10,7 @@ import datasets
 import pytest
 
 from toolwise.bench.problem import problem_from_doc
-from toolwise.tasks.math import common
+from toolwise.tasks.kit import public_numeric
 from toolwise.tasks.math import data as math_data
 from toolwise.tasks.math import generate as math_generate
 from toolwise.tasks.scibench import data as sci_data
@@ -69,7 +69,7 @@ def test_scibench_repeated_textbook_ids_stay_distinct() -> None:
 @pytest.mark.parametrize("generate", [math_generate, sci_generate], ids=["math", "scibench"])
 def test_training_draws_are_seeded_and_never_test_questions(generate) -> None:  # type: ignore[no-untyped-def]
     test = generate.generate_problems(20, seed=0, split="test")
-    all_test = generate.generate_problems(len(common.read_pinned_ids(generate.data.PINNED_IDS)), 0, "test")
+    all_test = generate.generate_problems(len(public_numeric.read_pinned_ids(generate.data.PINNED_IDS)), 0, "test")
     train = generate.generate_problems(200, seed=3, split="train")
     assert [p.id for p in train] == [p.id for p in generate.generate_problems(200, seed=3, split="train")]
     assert [p.id for p in train] != [p.id for p in generate.generate_problems(200, seed=4, split="train")]
@@ -121,7 +121,7 @@ def test_math_hub_rows_become_problems_with_the_same_ids(monkeypatch: pytest.Mon
         assert name == "EleutherAI/hendrycks_math"
         return rows.get((config, split), [])
 
-    monkeypatch.setattr(common.datasets, "load_dataset", fake_load_dataset)
+    monkeypatch.setattr(public_numeric.datasets, "load_dataset", fake_load_dataset)
     problems = math_data.read_hub()
     assert [p.answer for p in problems] == [0.5, 1250.0]
     assert problems[0].id == known.id  # same text, same id, from either source
@@ -135,7 +135,7 @@ def test_scibench_hub_rows_become_problems(monkeypatch: pytest.MonkeyPatch, scib
         assert (name, config, split) == ("xw27/scibench", None, "train")
         return rows
 
-    monkeypatch.setattr(common.datasets, "load_dataset", fake_load_dataset)
+    monkeypatch.setattr(public_numeric.datasets, "load_dataset", fake_load_dataset)
     hub = sci_data.read_hub()
     local = sci_data.read_local(scibench_dir)
     assert {p.id for p in hub} <= {p.id for p in local} and len(hub) == len(rows)
@@ -149,9 +149,9 @@ def test_an_unreachable_hub_falls_back_to_the_shared_copy_or_says_what_to_do(
     def offline(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise ConnectionError("offline")
 
-    monkeypatch.setattr(common.datasets, "load_dataset", offline)
+    monkeypatch.setattr(public_numeric.datasets, "load_dataset", offline)
     assert len(math_data.load_pool()) == 3201  # ../shared/data/math
-    monkeypatch.setattr(common, "SHARED_DATA", tmp_path)
+    monkeypatch.setattr(public_numeric, "SHARED_DATA", tmp_path)
     with pytest.raises(RuntimeError, match="TOOLWISE_MATH_DATA"):
         math_data.load_pool()
     with pytest.raises(FileNotFoundError, match="not found"):
@@ -160,6 +160,6 @@ def test_an_unreachable_hub_falls_back_to_the_shared_copy_or_says_what_to_do(
 
 def test_pinning_reproduces_the_committed_id_files(math_dir: Path, scibench_dir: Path) -> None:
     math_ids = math_generate.pin_from_paper(math_dir / "awl_test.json", math_data.read_local(math_dir))
-    assert math_ids == common.read_pinned_ids(math_data.PINNED_IDS)
+    assert math_ids == public_numeric.read_pinned_ids(math_data.PINNED_IDS)
     sci_ids = sci_generate.pin_from_paper(scibench_dir / "awl_test.json", sci_data.read_local(scibench_dir))
-    assert sci_ids == common.read_pinned_ids(sci_data.PINNED_IDS)
+    assert sci_ids == public_numeric.read_pinned_ids(sci_data.PINNED_IDS)

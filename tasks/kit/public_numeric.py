@@ -1,9 +1,11 @@
-"""What the two public numeric datasets (MATH, SciBench) share: ids, the Python reference call, splits.
+"""Public numeric datasets (MATH, SciBench): the hub or a local copy, pinned test ids, the reference snippet.
 
 Both are asked as numeric problems (±5%) with one tool, ``run_python``. The
 frozen test split of each is the paper's subset, pinned by stable ids in a
 text file beside the task; the data itself is never committed: real runs read
-the Hugging Face hub, tests and offline runs a local copy.
+the Hugging Face hub (``datasets.load_dataset``), tests and offline runs a local
+copy (``../shared/data/<name>`` beside the repository, or a folder named by
+metadata or ``TOOLWISE_<NAME>_DATA``).
 """
 
 from __future__ import annotations
@@ -75,6 +77,11 @@ def worked_solution(worked: str | None, answer_text: str, unit: str | None = Non
     return f"{worked.strip()}\n\nSo{in_unit} the answer is {answer_text}"
 
 
+def normalised(text: str) -> str:
+    """Whitespace folded: the form in which two copies of a problem text are compared."""
+    return " ".join(text.split())
+
+
 def read_pinned_ids(path: Path) -> list[str]:
     """Ids one per line; '#' starts a comment."""
     ids = [line.split("#", 1)[0].strip() for line in path.read_text(encoding="utf-8").splitlines()]
@@ -102,8 +109,8 @@ def split_problems(
     if split != "train":
         raise ValueError(f"unknown split {split!r}; expected 'train' or 'test'")
     test_ids = {p.id for p in test}
-    test_texts = {" ".join(p.question.split()) for p in test}
-    candidates = [p for p in pool if p.id not in test_ids and " ".join(p.question.split()) not in test_texts]
+    test_texts = {normalised(p.question) for p in test}
+    candidates = [p for p in pool if p.id not in test_ids and normalised(p.question) not in test_texts]
     if n > len(candidates):
         raise ValueError(f"{domain} has {len(candidates)} training problems; asked for {n}")
     return random.Random(f"{domain}-train-{seed}").sample(candidates, n)
@@ -139,6 +146,45 @@ def load_with_fallback(
             f"could not load {name}: the hub failed ({type(hub_error).__name__}: {hub_error}) and no local copy "
             f"was given (metadata '{name}_data' or the environment variable TOOLWISE_{name.upper()}_DATA)"
         ) from hub_error
+
+
+def load_pool(
+    name: str,
+    data_dir: str | os.PathLike[str] | None,
+    read_local: Callable[[Path], list[Problem]],
+    read_hub: Callable[[], list[Problem]],
+) -> list[Problem]:
+    """Every problem of dataset ``name``: ``data_dir``, else ``$TOOLWISE_<NAME>_DATA``, else the hub, else the
+    shared offline copy."""
+    local = resolve_local_dir(data_dir, f"TOOLWISE_{name.upper()}_DATA", name)
+    return load_with_fallback(name, local, read_local, read_hub)
+
+
+def pin_from_paper(
+    rows: Iterable[Mapping[str, Any]],
+    text_field: str,
+    pool: Iterable[Problem],
+    mismatch: Callable[[Problem, Mapping[str, Any]], str | None],
+) -> list[str]:
+    """Ids of the paper's test problems, in its order, matched to the pool by text; ``mismatch`` says what
+    differs between a match and the paper's row (answer, unit), or None."""
+    by_text = {normalised(p.question): p for p in pool}
+    ids = []
+    for row in rows:
+        match = by_text.get(normalised(row[text_field]))
+        if match is None:
+            raise ValueError(f"paper test problem not in the pool: {row[text_field][:80]!r}")
+        problem = mismatch(match, row)
+        if problem is not None:
+            raise ValueError(f"{match.id}: {problem}")
+        ids.append(match.id)
+    if len(set(ids)) != len(ids):
+        raise ValueError("the paper's test file names a problem twice")
+    return ids
+
+
+def write_pinned_ids(path: Path, ids: list[str], header: str) -> None:
+    path.write_text(header + "\n".join(ids) + "\n", encoding="utf-8")
 
 
 def hub_rows(dataset: str, configs: Iterable[str | None], splits: Iterable[str]) -> Iterable[tuple[Any, Mapping]]:
