@@ -29,7 +29,6 @@ OPEN_TOOLS = [
     "climate_city_coordinates",
     "climate_region_aerosol_warming",
 ]
-SCORER = "toolwise.tasks.climate.open_scoring:score"
 PAIRS = (
     ("Shanghai", "Los Angeles"),
     ("Los Angeles", "Honolulu"),
@@ -172,7 +171,6 @@ def build(rng: np.random.Generator, spec: tuple[tuple[str, str], str, str]) -> P
         ToolCall("climate_route_aerosol_warming", _route_args(scenario, year, species, percent, best_route)),
     ]
     rubric = {
-        "scorer": SCORER,
         "ports": [a, b],
         "species": species,
         "scenario": scenario,

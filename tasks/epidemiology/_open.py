@@ -24,7 +24,6 @@ from toolwise.tools.epidemiology import (
     optimise_allocation,
 )
 
-SCORER = "toolwise.tasks.epidemiology.open_scoring:score"
 OPEN_KINDS = {
     "home": "home contact reductions (strength = share of home contacts removed)",
     "school": "school contact reductions (strength = share of school contacts removed)",
@@ -120,7 +119,6 @@ def rubric_from_results(
     """The rubric, its anchor values read from the results of the best and the uniform allocation calls."""
     best_result, uniform_result = results
     return {
-        "scorer": SCORER,
         "tool_arguments": arguments,
         "value_no_intervention": best_result["without_allocation"],
         "value_uniform": uniform_result["with_allocation"],

@@ -129,7 +129,7 @@ def score_details(problem: Problem, final_text: str) -> OpenScore:
 
 
 def score(problem: Problem, final_text: str) -> float:
-    """The harness's entry point (rubric key ``scorer``): a score in [0, 1]."""
+    """The harness's entry point (the domain's ``open_scorer``, tasks/epidemiology/domain.py): a score in [0, 1]."""
     details = score_details(problem, final_text)
     if details.reason.startswith("invalid"):
         log.info("problem %s scored 0: %s", problem.id, details.reason)

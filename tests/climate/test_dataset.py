@@ -8,7 +8,8 @@ from toolwise.bench.dataset_checks import format_guesser_accuracies, guessers_ab
 from toolwise.bench.evaluate import evaluate
 from toolwise.bench.problem import read_jsonl
 from toolwise.bench.solutions import mentions_tools
-from toolwise.tasks.climate import _mcq
+from toolwise.bench.task_index import get_domain
+from toolwise.tasks.climate import _mcq, open_scoring
 from toolwise.tasks.climate.generate import (
     TEST_FILES,
     TEST_SEED,
@@ -65,9 +66,10 @@ def test_no_double_negatives_and_stated_facts_reach_the_tools() -> None:
                 assert f"{abs(call.arguments['percent_change'])}%" in p.question
 
 
-def test_open_problems_have_rubrics_with_the_scorer_and_valid_references() -> None:
+def test_open_problems_have_rubrics_with_valid_references_and_the_domain_names_the_scorer() -> None:
+    assert get_domain("climate").open_scorer is open_scoring.score
     for p in OPEN:
-        assert p.answer["scorer"] == "toolwise.tasks.climate.open_scoring:score"
+        assert "scorer" not in p.answer  # the domain names the scorer, not the data row
         assert p.answer["references"]["best_known"]["valid"] and p.answer["references"]["shortest_sea"]["valid"]
         assert p.answer["score_one_delta_t_C"] < p.answer["score_zero_delta_t_C"]
         assert key_from_tool_results(p, []) == p.answer
