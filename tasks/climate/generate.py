@@ -1,21 +1,21 @@
 """Generate climate problems: multiple-choice (``climate_tool``) and open-ended route design (``climate_open_tool``).
 
-``python -m toolwise.tasks.climate.generate`` rewrites the frozen test splits ``data/test.jsonl`` (MCQ) and
-``data/test_open.jsonl`` (open); ``generate_problems(n, seed, split="train")`` makes a training split on demand
-from a seed space disjoint from the test split's, skipping any question that also appears in the test split.
+``toolwise generate climate --split test --kind mcq --n 168 --seed 4 --out tasks/climate/data/test.jsonl``
+(and ``--kind open --n 128 --out tasks/climate/data/test_open.jsonl``) rewrites the frozen test splits;
+``generate_problems(n, seed, split="train")`` makes a training split on demand from a seed space disjoint
+from the test split's, skipping any question that also appears in the test split.
 """
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 
-from toolwise.bench.problem import Problem, write_jsonl
+from toolwise.bench.problem import Problem
 from toolwise.tasks.climate import _mcq, _open
-from toolwise.tasks.kit.splits import SPLITS, balanced_letters, excluded_questions, split_rng
+from toolwise.tasks.kit.splits import balanced_letters, excluded_questions, split_rng
 
 Kind = Literal["mcq", "open"]
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -93,25 +93,3 @@ def key_from_tool_results(problem: Problem, results: list[Any]) -> Any:
     if problem.answer_type == "open":
         return problem.answer
     return _mcq.key_from_results(problem, results)
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--kind", choices=["mcq", "open", "both"], default="both")
-    parser.add_argument("--n", type=int, help="number of problems (default: the test split's size)")
-    parser.add_argument("--seed", type=int, default=TEST_SEED)
-    parser.add_argument("--split", default="test", choices=sorted(SPLITS))
-    parser.add_argument("--out", type=Path, help="output jsonl (default: the committed test file of the kind)")
-    args = parser.parse_args(argv)
-    kinds: list[Kind] = ["mcq", "open"] if args.kind == "both" else [args.kind]
-    for kind in kinds:
-        problems = generate_problems(args.n or TEST_SIZES[kind], args.seed, args.split, kind)
-        out = args.out or TEST_FILES[kind]
-        if args.out and len(kinds) > 1:
-            out = args.out.with_name(f"{args.out.stem}_{kind}{args.out.suffix}")
-        write_jsonl(problems, out)
-        print(f"wrote {len(problems)} {kind} problems to {out}")
-
-
-if __name__ == "__main__":
-    main()

@@ -7,12 +7,11 @@ refined value sits within a quarter of the smallest option gap, then lay out fou
 template. The test split is frozen in ``data/test.jsonl``; other splits come from disjoint random streams and
 never repeat a test question.
 
-    python -m toolwise.tasks.mujoco.generate --out tasks/mujoco/data/test.jsonl --n 320 --seed 2411
+    toolwise generate mujoco --split test --n 320 --seed 2411 --out tasks/mujoco/data/test.jsonl
 """
 
 from __future__ import annotations
 
-import argparse
 import inspect
 import math
 from functools import cache
@@ -22,10 +21,10 @@ from typing import Any
 import numpy as np
 
 import toolwise.tools.mujoco  # noqa: F401  (registers the scene tools)
-from toolwise.bench.problem import LETTERS, Problem, ToolCall, write_jsonl
+from toolwise.bench.problem import LETTERS, Problem, ToolCall
 from toolwise.tasks.kit import options
 from toolwise.tasks.kit.options import jittered_gaps, key_holds, ladder, min_step_for, nearest_letter
-from toolwise.tasks.kit.splits import SPLITS, KeyDeck, questions_in, split_code
+from toolwise.tasks.kit.splits import KeyDeck, questions_in, split_code
 from toolwise.tasks.mujoco.template import Params, Results, Template
 from toolwise.tasks.mujoco.templates import TEMPLATES, templates_by_tool
 from toolwise.tools import get_tool
@@ -168,19 +167,3 @@ def _solution(template: Template, params: Params, value: float, choices: dict[st
         f"{template.physics(params)} Then {template.fact} is {value:.4g}, closest to option {answer} "
         f"({choices[answer]}), so the answer is {answer}"
     )
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Write MuJoCo multiple-choice problems as jsonl.")
-    parser.add_argument("--out", type=Path, default=TEST_FILE)
-    parser.add_argument("--n", type=int, default=TEST_SIZE)
-    parser.add_argument("--seed", type=int, default=TEST_SEED)
-    parser.add_argument("--split", default="test", choices=sorted(SPLITS))
-    args = parser.parse_args(argv)
-    problems = generate_problems(args.n, args.seed, args.split)
-    count = write_jsonl(problems, args.out)
-    print(f"wrote {count} {args.split} problems to {args.out}")
-
-
-if __name__ == "__main__":
-    main()

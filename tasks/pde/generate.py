@@ -7,21 +7,20 @@ reference tool call's answer, re-solved on a grid twice as fine (and at tighter
 integrator tolerance): the options are spaced at least ten times the difference,
 so resolution cannot flip the letter.
 
-    python -m toolwise.tasks.pde.generate --out tasks/pde/data/test.jsonl --n 160 --seed 0
+    toolwise generate pde --split test --n 160 --seed 0 --out tasks/pde/data/test.jsonl
 rewrites the frozen test split. Training splits are generated on demand from a
 separate random stream and never repeat a test question.
 """
 
 from __future__ import annotations
 
-import argparse
 import math
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from toolwise.bench.problem import LETTERS, Problem, ToolCall, write_jsonl
+from toolwise.bench.problem import LETTERS, Problem, ToolCall
 from toolwise.tasks.kit.options import (
     fit_even_ladder,
     key_holds,
@@ -30,7 +29,7 @@ from toolwise.tasks.kit.options import (
     numeric_choices,
     round_steps,
 )
-from toolwise.tasks.kit.splits import SPLITS, balanced_positions, excluded_questions, split_code
+from toolwise.tasks.kit.splits import balanced_positions, excluded_questions, split_code
 from toolwise.tasks.pde._questions import DRAFTERS, FAMILIES, Draft, extract_answer, fmt
 from toolwise.tools import get_tool
 from toolwise.tools.pde import TOOL_NAMES, solve_refined
@@ -140,19 +139,3 @@ def _finish(draft: Draft, rung: int, rng: np.random.Generator, problem_id: str) 
         },
         solution=solution,
     )
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=TEST_FILE, help="jsonl file to (re)write")
-    parser.add_argument("--n", type=int, default=TEST_SIZE, help="number of problems")
-    parser.add_argument("--seed", type=int, default=TEST_SEED)
-    parser.add_argument("--split", default="test", choices=sorted(SPLITS))
-    args = parser.parse_args(argv)
-    problems = generate_problems(args.n, args.seed, args.split)
-    count = write_jsonl(problems, args.out)
-    print(f"wrote {count} problems to {args.out}")
-
-
-if __name__ == "__main__":
-    main()
