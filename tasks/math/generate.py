@@ -4,8 +4,8 @@ No test jsonl is committed (the MATH text stays with its publishers); the
 split is the list of ids in ``test_ids.txt``, resolved against the hub or a
 local copy at load time.
 
-    python -m toolwise.tasks.math.generate --out train.jsonl --n 500 --seed 1 --split train
-writes problems (test or train) to a jsonl;
+    toolwise generate math --split train --n 500 --seed 1 --out train.jsonl
+writes problems (test or train) to a jsonl (a local copy: ``TOOLWISE_MATH_DATA``);
     python -m toolwise.tasks.math.generate --pin-from ../shared/data/math/awl_test.json
 rewrites ``test_ids.txt`` from the paper's test file (problem texts matched to the pool).
 """
@@ -17,7 +17,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from toolwise.bench.problem import Problem, write_jsonl
+from toolwise.bench.problem import Problem
 from toolwise.tasks.kit import public_numeric
 from toolwise.tasks.math import data
 
@@ -57,22 +57,15 @@ def write_pinned_ids(ids: list[str], source: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Pin the test split to the paper's problems (``toolwise generate`` writes problems)."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", type=Path, help="jsonl to write")
-    parser.add_argument("--n", type=int, default=170)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--split", default="test", choices=["test", "train"])
     parser.add_argument("--data", help="local MATH folder (<subject>.jsonl); default: the hub, then ../shared/data")
-    parser.add_argument("--pin-from", type=Path, help="the paper's test file; rewrites test_ids.txt")
+    parser.add_argument("--pin-from", type=Path, required=True, help="the paper's test file; rewrites test_ids.txt")
     args = parser.parse_args(argv)
-    if args.pin_from:
-        folder = args.data or str(args.pin_from.parent)
-        ids = pin_from_paper(args.pin_from, data.read_local(Path(folder)))
-        write_pinned_ids(ids, args.pin_from)
-        print(f"pinned {len(ids)} MATH test problems in {data.PINNED_IDS}")
-    if args.out:
-        problems = generate_problems(args.n, args.seed, args.split, args.data)
-        print(f"wrote {write_jsonl(problems, args.out)} MATH {args.split} problems to {args.out}")
+    folder = args.data or str(args.pin_from.parent)
+    ids = pin_from_paper(args.pin_from, data.read_local(Path(folder)))
+    write_pinned_ids(ids, args.pin_from)
+    print(f"pinned {len(ids)} MATH test problems in {data.PINNED_IDS}")
 
 
 if __name__ == "__main__":

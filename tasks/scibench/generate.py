@@ -3,8 +3,8 @@
 No test jsonl is committed; the split is the list of ids in ``test_ids.txt``,
 resolved against the hub or a local copy at load time.
 
-    python -m toolwise.tasks.scibench.generate --out train.jsonl --n 200 --seed 1 --split train
-writes problems (test or train) to a jsonl;
+    toolwise generate scibench --split train --n 200 --seed 1 --out train.jsonl
+writes problems (test or train) to a jsonl (a local copy: ``TOOLWISE_SCIBENCH_DATA``);
     python -m toolwise.tasks.scibench.generate --pin-from ../shared/data/scibench/awl_test.json
 rewrites ``test_ids.txt`` from the paper's test file (problem texts matched to the pool).
 """
@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from toolwise.bench.problem import Problem, write_jsonl
+from toolwise.bench.problem import Problem
 from toolwise.tasks.kit import public_numeric
 from toolwise.tasks.scibench import data
 
@@ -57,22 +57,15 @@ def write_pinned_ids(ids: list[str], source: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Pin the test split to the paper's problems (``toolwise generate`` writes problems)."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", type=Path, help="jsonl to write")
-    parser.add_argument("--n", type=int, default=120)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--split", default="test", choices=["test", "train"])
     parser.add_argument("--data", help="local SciBench folder (<textbook>.json); default: the hub, then ../shared/data")
-    parser.add_argument("--pin-from", type=Path, help="the paper's test file; rewrites test_ids.txt")
+    parser.add_argument("--pin-from", type=Path, required=True, help="the paper's test file; rewrites test_ids.txt")
     args = parser.parse_args(argv)
-    if args.pin_from:
-        folder = args.data or str(args.pin_from.parent)
-        ids = pin_from_paper(args.pin_from, data.read_local(Path(folder)))
-        write_pinned_ids(ids, args.pin_from)
-        print(f"pinned {len(ids)} SciBench test problems in {data.PINNED_IDS}")
-    if args.out:
-        problems = generate_problems(args.n, args.seed, args.split, args.data)
-        print(f"wrote {write_jsonl(problems, args.out)} SciBench {args.split} problems to {args.out}")
+    folder = args.data or str(args.pin_from.parent)
+    ids = pin_from_paper(args.pin_from, data.read_local(Path(folder)))
+    write_pinned_ids(ids, args.pin_from)
+    print(f"pinned {len(ids)} SciBench test problems in {data.PINNED_IDS}")
 
 
 if __name__ == "__main__":
