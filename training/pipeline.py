@@ -105,20 +105,35 @@ def across_ranks(
 
     One process: ``work(items)``. Several: each rank takes every world-th item, and ``merge`` joins the ranks'
     results (in rank order) on every rank. ``main_only`` runs it all on the main process (vLLM: its engine wants
-    the machine) while the others wait, and returns None on them.
+    the machine) and returns None on the others at once: they wait for its files in :func:`_written_by_main`.
     """
     if not _distributed():
         return work(items)
     if main_only:
-        result = work(items) if _is_main_process() else None
-        _wait_for_everyone()
-        return result
+        return work(items) if _is_main_process() else None  # the others wait in _written_by_main
     import torch.distributed as dist
 
     state = _process_state()  # sets up the process group from accelerate's environment
     parts: list[Any] = [None] * state.num_processes
     dist.all_gather_object(parts, work(items[state.process_index :: state.num_processes]))
     return merge(parts)
+
+
+def _written_by_main(flag: Path, poll_s: float = 2.0) -> None:
+    """After the main process has written a stage's files: it leaves ``flag``, and the others wait for it.
+
+    They poll the file system rather than wait at a barrier, which would time out (torch's default: 30 minutes
+    for gloo, 10 for NCCL) while the main process samples on vLLM for longer.
+    """
+    if not _distributed():
+        return
+    if _is_main_process():
+        flag.parent.mkdir(parents=True, exist_ok=True)
+        flag.touch()
+    else:
+        while not flag.exists():
+            time.sleep(poll_s)
+    _wait_for_everyone()  # at once: everyone is here
 
 
 def _in_order(rows: list[T], order: dict[str, int], key: Callable[[T], str]) -> list[T]:
@@ -418,7 +433,7 @@ class Pipeline:
                 save_dataset([p.to_dict() for p in problems], folder, "problems")
                 save_dataset(result.dropped, folder, "dropped")
                 save_dataset(result.records, folder, "trajectories")
-            _wait_for_everyone()
+            _written_by_main(folder / ".written")
             counts = result.counts() if result is not None else {}
         else:
             counts = {"kept": len(read_jsonl(folder / "trajectories.jsonl"))}
@@ -487,7 +502,7 @@ class Pipeline:
                     save_dataset(proposals.pairs, folder, "dpo")
                     save_dataset(proposals.sft_examples, folder, "best_proposals")
                 summary.update(proposals.counts())
-            _wait_for_everyone()
+            _written_by_main(folder / ".written-dpo")
         pairs = read_jsonl(folder / "dpo.jsonl")
         if pairs and _is_main_process():
             self._export_llamafactory("wkd_dpo", pairs, self.config.wkd, "wkd_sft", kind="dpo")
@@ -523,7 +538,7 @@ class Pipeline:
             sampled = across_ranks(questions, work, merge, main_only=self._samples_on_vllm())
             if sampled is not None and _is_main_process():
                 save_dataset([d.as_dict() for d in sampled], folder, "difficulty")
-            _wait_for_everyone()
+            _written_by_main(folder / ".written-difficulty")
         split = [Difficulty(**row) for row in read_jsonl(folder / "difficulty.jsonl")]
         examples, counts = tua_examples(records, problems, split, cfg)
         if _is_main_process():

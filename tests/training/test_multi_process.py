@@ -73,6 +73,43 @@ def without_timings(value: Any) -> Any:
     return value
 
 
+SHARING = """
+import json, os, sys, time
+from pathlib import Path
+from toolwise.training.pipeline import across_ranks, _written_by_main
+
+out = Path(sys.argv[1])
+rank = int(os.environ["RANK"])
+items = list(range(7))
+shared = across_ranks(items, lambda share: [(i, rank) for i in share], lambda parts: sorted(sum(parts, [])), False)
+slow = across_ranks(items, lambda share: time.sleep(3) or [(i, rank) for i in share], sorted, True)
+if rank == 0:
+    (out / "slow.json").write_text(json.dumps(slow))
+_written_by_main(out / ".written", poll_s=0.2)
+seen = json.loads((out / "slow.json").read_text())  # there for every rank once _written_by_main returns
+(out / f"rank{rank}.json").write_text(json.dumps({"shared": shared, "slow": slow, "seen": seen}))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("accelerate", path=str(BIN)) is None, reason="accelerate's launcher is not installed")
+def test_work_is_shared_out_over_the_ranks_or_left_to_the_main_process(tmp_path: Path) -> None:
+    script = tmp_path / "sharing.py"
+    script.write_text(SHARING)
+    launch = [str(BIN / "accelerate"), "launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1"]
+    launch += ["--mixed_precision", "no", "--dynamo_backend", "no", str(script), str(tmp_path)]
+    done = subprocess.run(
+        launch, env=os.environ | {"OMP_NUM_THREADS": "1"}, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    ranks = [json.loads((tmp_path / f"rank{r}.json").read_text()) for r in (0, 1)]
+    # every other item on each rank, gathered on both
+    assert ranks[0]["shared"] == ranks[1]["shared"] == [[i, i % 2] for i in range(7)]
+    # main_only: all on rank 0, nothing on rank 1, which waited for rank 0's file past its 3 s of work
+    assert ranks[0]["slow"] == [[i, 0] for i in range(7)] and ranks[1]["slow"] is None
+    assert ranks[1]["seen"] == ranks[0]["slow"]
+
+
 def data(out: Path, stage: str, name: str) -> list[dict[str, Any]]:
     """A stage's dataset, less the wall-clock timings of the tool calls."""
     lines = (out / "data" / stage / f"{name}.jsonl").read_text().splitlines()
