@@ -25,6 +25,7 @@ from toolwise.tasks.epidemiology._scenarios import (
     sample_scenario,
     series,
 )
+from toolwise.tasks.kit.options import even_gaps, format_number, ladder, letter_of, nearest_letter, place_key
 from toolwise.tools.epidemiology import region_series, round_sig
 
 DOMAIN = "epidemiology"
@@ -99,31 +100,14 @@ def capitalized(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def count_ladder(value: float, rank: int, ratio: float) -> list[float]:
+    """Four counts in geometric progression with ``value`` at position ``rank`` (0 = smallest)."""
+    return ladder(value, rank, even_gaps(math.log(ratio)), multiplicative=True)
+
+
 def format_count(value: float) -> str:
     """A count of people with 3 significant figures, written as an integer (values here are >= 100)."""
-    return f"{float(f'{value:.3g}'):.0f}"
-
-
-def ladder(value: float, rank: int, ratio: float) -> list[float]:
-    """Four values in geometric progression with ``value`` at position ``rank`` (0 = smallest)."""
-    return [value * ratio ** (k - rank) for k in range(4)]
-
-
-def closest_letter(choices: dict[str, str], value: float) -> str:
-    return min(LETTERS, key=lambda letter: abs(math.log(float(choices[letter]) / value)))
-
-
-def _interval(option: str) -> tuple[float, float]:
-    low, high = option.split(" to ")
-    return float(low), float(high)
-
-
-def closest_interval(choices: dict[str, str], low: float, high: float) -> str:
-    def distance(letter: str) -> float:
-        a, b = _interval(choices[letter])
-        return abs(math.log(a / low)) + abs(math.log(b / high))
-
-    return min(LETTERS, key=distance)
+    return format_number(value, 0, significant=3)
 
 
 def trend_label(window: np.ndarray) -> tuple[str, bool]:
@@ -186,12 +170,12 @@ def value_on_day(rng: np.random.Generator, letter: str) -> Problem | None:
     day = int(rng.integers(14, 121))
     value = series(spec, output, region, day)[day]
     ratio = float(rng.choice([1.3, 1.4, 1.5, 1.6]))
-    values = ladder(value, LETTERS.index(letter), ratio)
+    values = count_ladder(value, LETTERS.index(letter), ratio)
     if min(values) < 100:
         return None
     choices = {k: format_count(v) for k, v in zip(LETTERS, values, strict=True)}
     tight = series(spec, output, region, day, rtol=TIGHT_RTOL)[day]
-    if closest_letter(choices, tight) != letter:
+    if nearest_letter(choices, tight, log=True) != letter:
         return None
     question = VALUE_QUESTION[output].format(where=region_text(region), d=day, p=day - 1)
     call = _scenario_call("epi_values_on_day", spec, day=day, outputs=[output], regions=[region])
@@ -213,12 +197,12 @@ def range_between_days(rng: np.random.Generator, letter: str) -> Problem | None:
     low, high = float(window.min()), float(window.max())
     ratio = float(rng.choice([1.3, 1.4, 1.5, 1.6]))
     rank = LETTERS.index(letter)
-    lows, highs = ladder(low, rank, ratio), ladder(high, rank, ratio)
+    lows, highs = count_ladder(low, rank, ratio), count_ladder(high, rank, ratio)
     if min(lows) < 100:
         return None
     choices = {k: f"{format_count(a)} to {format_count(b)}" for k, a, b in zip(LETTERS, lows, highs, strict=True)}
     tight = series(spec, output, region, last, rtol=TIGHT_RTOL)[first:]
-    if closest_interval(choices, float(tight.min()), float(tight.max())) != letter:
+    if nearest_letter(choices, (float(tight.min()), float(tight.max())), log=True) != letter:
         return None
     question = (
         f"Between day {first} and day {last} (both included), what are the smallest and the largest daily values "
@@ -249,9 +233,7 @@ def trend(rng: np.random.Generator, letter: str, label: str) -> Problem | None:
             break
     else:
         return None
-    others = [x for x in TREND_LABELS if x != label]
-    rng.shuffle(others)
-    order = [*others[: LETTERS.index(letter)], label, *others[LETTERS.index(letter) :]]
+    order = place_key(label, [x for x in TREND_LABELS if x != label], letter, rng)
     choices = dict(zip(LETTERS, order, strict=True))
     question = (
         f"How does {SERIES_NOUN[output]} {region_text(region)} change from day {first} to day {last}? "
@@ -285,7 +267,7 @@ def peak_day(rng: np.random.Generator, letter: str) -> Problem | None:
     if int(np.argmax(series(spec, output, region, days, rtol=TIGHT_RTOL))) != key:
         return None
     step = int(rng.integers(5, 9))
-    options = [key + step * (k - LETTERS.index(letter)) for k in range(4)]
+    options = [round(d) for d in ladder(key, LETTERS.index(letter), even_gaps(step))]
     if min(options) < 1 or max(options) > days:
         return None
     choices = {k: f"day {d}" for k, d in zip(LETTERS, options, strict=True)}
@@ -332,8 +314,7 @@ def best_intervention(rng: np.random.Generator, letter: str) -> Problem | None:
     if int(np.argmin([outcome(k, c, TIGHT_RTOL) for k, c in options])) != best:
         return None
     # Put the best option at the requested letter, keeping the other options in their sampled order.
-    order = [i for i in range(4) if i != best]
-    order.insert(LETTERS.index(letter), best)
+    order = place_key(best, [i for i in range(4) if i != best], letter)
     choices = {
         L: f"{KIND_PHRASES[options[i][0]].format(p=percent(strength))} in {options[i][1]}"
         for L, i in zip(LETTERS, order, strict=True)
@@ -384,8 +365,7 @@ def first_county_peak(rng: np.random.Generator, letter: str) -> Problem | None:
     if ranked[-1] > days - 3 or ranked[1] - ranked[0] < 3 or peak_days(TIGHT_RTOL) != peaks:
         return None
     first = int(np.argmin(peaks))
-    order = [i for i in range(4) if i != first]
-    order.insert(LETTERS.index(letter), first)
+    order = place_key(first, [i for i in range(4) if i != first], letter)
     choices = {L: counties[i] for L, i in zip(LETTERS, order, strict=True)}
     question = (
         f"Over days 0 to {days}, in which of these counties does {SERIES_NOUN[output]} reach its largest value "
@@ -421,24 +401,24 @@ def key_from_results(problem: Problem, results: list[Any]) -> str:
     template = params["template"]
     if template == "value_on_day":
         region = params["region"]  # the tools name regions exactly as the params store them
-        return closest_letter(choices, results[0]["values"][region][params["output"]])
+        return nearest_letter(choices, results[0]["values"][region][params["output"]], log=True)
     if template == "range_between_days":
         region = params["region"]  # the tools name regions exactly as the params store them
         window = results[0]["series"][region][params["output"]][params["first_day"] :]
-        return closest_interval(choices, min(window), max(window))
+        return nearest_letter(choices, (min(window), max(window)), log=True)
     if template == "trend":
         region = params["region"]  # the tools name regions exactly as the params store them
         window = np.array(results[0]["series"][region][params["output"]][params["first_day"] :])
         label = trend_label(window)[0]
-        return next(L for L in LETTERS if choices[L] == label)
+        return letter_of(choices, label)
     if template == "peak_day":
         day = results[0]["peaks"][0]["peak_day"]
-        return next(L for L in LETTERS if choices[L] == f"day {day}")
+        return letter_of(choices, f"day {day}")
     if template == "best_intervention":
         values = [r["with_allocation"] for r in results]
         return LETTERS[int(np.argmin(values))]
     if template == "first_county_peak":
         peaks = results[0]["peaks"]
         earliest = min(peaks, key=lambda p: p["peak_day"])["region"]
-        return next(L for L in LETTERS if choices[L] == earliest)
+        return letter_of(choices, earliest)
     raise ValueError(f"unknown epidemiology template {template!r}")

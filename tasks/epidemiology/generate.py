@@ -8,37 +8,27 @@ from a seed space disjoint from the test split's, skipping any question that als
 from __future__ import annotations
 
 import argparse
-from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 
-from toolwise.bench.problem import LETTERS, Problem, read_jsonl, write_jsonl
+from toolwise.bench.problem import LETTERS, Problem, write_jsonl
 from toolwise.tasks.epidemiology._mcq import TEMPLATES, TREND_LABELS, key_from_results
 from toolwise.tasks.epidemiology._open import allocation_problem, rubric_from_results
+from toolwise.tasks.kit.splits import SPLITS, excluded_questions, shuffled_block, split_rng
 
 DATA = Path(__file__).parent / "data"
 TEST_FILES = {"mcq": DATA / "test.jsonl", "open": DATA / "test_open.jsonl"}
 TEST_SEED = 2411  # the seed of the committed test splits
 TEST_SIZES = {"mcq": 120, "open": 80}
-SPLIT_CODES = {"test": 0, "train": 1, "validation": 2}  # part of every RNG seed: splits never share a stream
 KIND_CODES = {"mcq": 0, "open": 1}
 MAX_ATTEMPTS = 400
 
 Kind = Literal["mcq", "open"]
 
 
-@cache
-def _test_questions() -> frozenset[str]:
-    questions: set[str] = set()
-    for path in TEST_FILES.values():
-        if path.exists():
-            questions.update(p.question for p in read_jsonl(path))
-    return frozenset(questions)
-
-
-def _mcq_plan_entry(index: int, split_code: int, seed: int) -> tuple[str, str, str | None]:
+def _mcq_plan_entry(index: int, split: str, seed: int) -> tuple[str, str, str | None]:
     """(template, key letter, trend label) of problem ``index``, whatever the split's size.
 
     Templates take turns; each template's key letters (and the trend labels) go in shuffled blocks of four, so
@@ -47,24 +37,22 @@ def _mcq_plan_entry(index: int, split_code: int, seed: int) -> tuple[str, str, s
     names = list(TEMPLATES)
     template = names[index % len(names)]
     turn = index // len(names)
-    block = np.random.default_rng([split_code, KIND_CODES["mcq"], seed, 1000 + names.index(template), turn // 4])
-    letter = LETTERS[int(block.permutation(4)[turn % 4])]
-    label = TREND_LABELS[int(block.permutation(4)[turn % 4])] if template == "trend" else None
+    block = split_rng(split, KIND_CODES["mcq"], seed, 1000 + names.index(template), turn // 4)
+    letter = LETTERS[shuffled_block(block)[turn % 4]]
+    label = TREND_LABELS[shuffled_block(block)[turn % 4]] if template == "trend" else None
     return template, letter, label
 
 
 def generate_problems(n: int, seed: int, split: str = "train", kind: Kind = "mcq") -> list[Problem]:
     """``n`` problems of ``kind``; problem i depends only on (i, seed, split, kind), so a split's first k
     problems are the k problems generated with n = k."""
-    if split not in SPLIT_CODES:
-        raise ValueError(f"split must be one of {sorted(SPLIT_CODES)}")
-    exclude = _test_questions() if split != "test" else frozenset()
+    exclude = excluded_questions(split, *TEST_FILES.values())
     prefix = "epi" if kind == "mcq" else "epi-open"
     problems = []
     for index in range(n):
-        plan = _mcq_plan_entry(index, SPLIT_CODES[split], seed) if kind == "mcq" else ("allocation", "", None)
+        plan = _mcq_plan_entry(index, split, seed) if kind == "mcq" else ("allocation", "", None)
         template, letter, label = plan
-        rng = np.random.default_rng([SPLIT_CODES[split], KIND_CODES[kind], seed, index])
+        rng = split_rng(split, KIND_CODES[kind], seed, index)
         problem = _one(rng, template, letter, label, exclude)
         problem.id = f"{prefix}-{split}-{index:04d}"
         problems.append(problem)
@@ -99,7 +87,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--kind", choices=["mcq", "open", "both"], default="both")
     parser.add_argument("--n", type=int, help="number of problems (default: the test split's size)")
     parser.add_argument("--seed", type=int, default=TEST_SEED)
-    parser.add_argument("--split", default="test", choices=sorted(SPLIT_CODES))
+    parser.add_argument("--split", default="test", choices=sorted(SPLITS))
     parser.add_argument("--out", type=Path, help="output jsonl (default: the committed test file of the kind)")
     args = parser.parse_args(argv)
     kinds: list[Kind] = ["mcq", "open"] if args.kind == "both" else [args.kind]
