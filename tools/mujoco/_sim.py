@@ -157,10 +157,9 @@ def _run_refining_impacts(
 
 
 def _check_stable(data: mujoco.MjData, qpos: np.ndarray, qvel: np.ndarray) -> None:
-    if (
-        not (np.isfinite(qpos).all() and np.isfinite(qvel).all())
-        or data.warning[mujoco.mjtWarning.mjWARN_BADQACC].number
-    ):
+    # MuJoCo resets a state that goes bad and only warns, so a blown-up run could end looking quiet
+    warnings = (mujoco.mjtWarning.mjWARN_BADQACC, mujoco.mjtWarning.mjWARN_BADQVEL, mujoco.mjtWarning.mjWARN_BADQPOS)
+    if not (np.isfinite(qpos).all() and np.isfinite(qvel).all()) or any(data.warning[w].number for w in warnings):
         raise ToolError("the simulation became numerically unstable; use a smaller timestep_s or gentler parameters")
 
 
