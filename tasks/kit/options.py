@@ -181,7 +181,7 @@ def parse_numbers(option: str) -> list[float]:
 def nearest_letter(choices: dict[str, str], value: float | Sequence[float], *, log: bool = False) -> str:
     """The letter whose option is closest to ``value`` (a number, or one number per number in the option,
     e.g. an interval's ends); ``log`` measures by ratio. Ties go to the earlier letter."""
-    wanted = [float(value)] if np.ndim(value) == 0 else [float(v) for v in value]  # type: ignore[union-attr]
+    wanted = [float(v) for v in np.atleast_1d(value)]
 
     def distance(letter: str) -> float:
         numbers = parse_numbers(choices[letter])
