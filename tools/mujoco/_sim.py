@@ -48,7 +48,8 @@ def step_count(duration_s: float, timestep_s: float) -> int:
     if steps > MAX_STEPS:
         raise ToolError(
             f"a {duration_s:g} s run with a {timestep_s:g} s step needs {steps} steps; the limit is {MAX_STEPS}: "
-            "shorten the duration or use a larger timestep_s"
+            f"use duration_s at most {MAX_STEPS * timestep_s:.4g} s or timestep_s at least "
+            f"{duration_s / MAX_STEPS:.4g} s"
         )
     return max(steps, 1)
 
@@ -136,7 +137,7 @@ def _run_refining_impacts(
         if taken > MAX_STEPS:
             raise ToolError(
                 f"resolving the impacts of this {duration_s:g} s run needs more than {MAX_STEPS} steps: "
-                "shorten the duration"
+                "shorten duration_s"
             )
         if taken >= len(times):  # grow the records by the sub-steps of an impact or more
             grow = max(len(times) // 2, split * 64)
