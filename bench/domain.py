@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any, Protocol
 
 from toolwise.bench.problem import Problem
@@ -61,6 +62,25 @@ class Domain:
             raise ValueError(f"domain {self.name}: splits must include test and train, got {self.splits}")
         object.__setattr__(self, "tool_modules", tuple(self.tool_modules))
         object.__setattr__(self, "task_folder", Path(self.task_folder))
+
+    @classmethod
+    def from_module(cls, module: ModuleType, *, name: str | None = None, **fields: Any) -> Domain:
+        """The domain whose generator ``module`` defines ``generate_problems`` and ``key_from_tool_results``.
+
+        Its folder is the task folder and, unless ``name`` is given, the domain's name (``tasks/pde/generate.py``
+        gives ``pde``); ``fields`` are the other fields (``tool_modules`` at least).
+        """
+        folder = Path(str(module.__file__)).parent
+        missing = [f for f in ("generate_problems", "key_from_tool_results") if not callable(getattr(module, f, None))]
+        if missing:
+            raise TypeError(f"{module.__name__} defines no {' or '.join(missing)}")
+        return cls(
+            name=name or folder.name,
+            generate_problems=module.generate_problems,
+            key_from_tool_results=module.key_from_tool_results,
+            task_folder=folder,
+            **fields,
+        )
 
     def import_tools(self) -> None:
         """Import the modules whose import registers the domain's tools."""

@@ -46,6 +46,19 @@ def test_open_answers_are_scored_by_the_domain_not_the_data_row() -> None:
         assert get_domain(name).open_scorer is not None and "open" in get_domain(name).kinds
 
 
+def test_a_domain_is_read_from_its_generator_module() -> None:
+    import toolwise.bench.problem as not_a_generator
+    from toolwise.tasks.pde import generate
+
+    pde = Domain.from_module(generate, tool_modules=("toolwise.tools.pde",))
+    assert pde.name == "pde" and pde.task_folder == Path(generate.__file__).parent
+    assert pde.key_from_tool_results is generate.key_from_tool_results
+    with pytest.raises(TypeError, match="defines no generate_problems or key_from_tool_results"):
+        Domain.from_module(not_a_generator, tool_modules=())
+    with pytest.raises(ValueError, match="splits must include test and train"):
+        Domain.from_module(generate, tool_modules=(), splits=("test",))
+
+
 def test_an_unknown_domain_is_named_with_the_known_ones() -> None:
     with pytest.raises(ValueError, match=r"no domain named 'nope' \(known: climate.*toolwise.domains"):
         get_domain("nope")

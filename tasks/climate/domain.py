@@ -1,18 +1,13 @@
-"""The climate domain: Emulated warming: multiple choice (climate_tool) and open route design (climate_open_tool)."""
-
-from pathlib import Path
+"""The climate domain: emulated warming, as multiple choice (climate_tool) and open route design (climate_open_tool)."""
 
 from toolwise.bench.domain import Domain
-from toolwise.tasks.climate.generate import generate_problems, key_from_tool_results
-from toolwise.tasks.climate.open_scoring import score
+from toolwise.tasks.climate import generate, open_scoring
+from toolwise.tasks.kit.splits import SPLITS
 
-DOMAIN = Domain(
-    name="climate",
+DOMAIN = Domain.from_module(
+    generate,
     tool_modules=("toolwise.tools.climate",),
-    generate_problems=generate_problems,
-    key_from_tool_results=key_from_tool_results,
-    task_folder=Path(__file__).parent,
-    splits=("test", "train", "validation"),
+    splits=SPLITS,
     kinds=("mcq", "open"),
-    open_scorer=score,
+    open_scorer=open_scoring.score,
 )

@@ -1,18 +1,13 @@
-"""The epidemiology domain: California county epidemics: multiple choice and open vaccine allocation."""
-
-from pathlib import Path
+"""The epidemiology domain: California county epidemics, as multiple choice and open vaccine allocation."""
 
 from toolwise.bench.domain import Domain
-from toolwise.tasks.epidemiology.generate import generate_problems, key_from_tool_results
-from toolwise.tasks.epidemiology.open_scoring import score
+from toolwise.tasks.epidemiology import generate, open_scoring
+from toolwise.tasks.kit.splits import SPLITS
 
-DOMAIN = Domain(
-    name="epidemiology",
+DOMAIN = Domain.from_module(
+    generate,
     tool_modules=("toolwise.tools.epidemiology",),
-    generate_problems=generate_problems,
-    key_from_tool_results=key_from_tool_results,
-    task_folder=Path(__file__).parent,
-    splits=("test", "train", "validation"),
+    splits=SPLITS,
     kinds=("mcq", "open"),
-    open_scorer=score,
+    open_scorer=open_scoring.score,
 )

@@ -1,15 +1,6 @@
-"""The math domain: MATH (numeric subset): answers checked by a Python snippet run in the sandbox."""
-
-from pathlib import Path
+"""The math domain: the numeric subset of MATH, each answer checked by a Python snippet run in the sandbox."""
 
 from toolwise.bench.domain import Domain
-from toolwise.tasks.math.generate import generate_problems, key_from_tool_results
+from toolwise.tasks.math import generate
 
-DOMAIN = Domain(
-    name="math",
-    tool_modules=("toolwise.tools.python_sandbox",),
-    generate_problems=generate_problems,
-    key_from_tool_results=key_from_tool_results,
-    task_folder=Path(__file__).parent,
-    splits=("test", "train"),
-)
+DOMAIN = Domain.from_module(generate, tool_modules=("toolwise.tools.python_sandbox",))

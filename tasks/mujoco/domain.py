@@ -1,15 +1,7 @@
-"""The mujoco domain: Rigid-body scenes simulated in MuJoCo, asked as multiple choice."""
-
-from pathlib import Path
+"""The mujoco domain: rigid-body scenes simulated in MuJoCo, asked as multiple choice."""
 
 from toolwise.bench.domain import Domain
-from toolwise.tasks.mujoco.generate import generate_problems, key_from_tool_results
+from toolwise.tasks.kit.splits import SPLITS
+from toolwise.tasks.mujoco import generate
 
-DOMAIN = Domain(
-    name="mujoco",
-    tool_modules=("toolwise.tools.mujoco",),
-    generate_problems=generate_problems,
-    key_from_tool_results=key_from_tool_results,
-    task_folder=Path(__file__).parent,
-    splits=("test", "train", "validation"),
-)
+DOMAIN = Domain.from_module(generate, tool_modules=("toolwise.tools.mujoco",), splits=SPLITS)
