@@ -1,22 +1,22 @@
 """Seeded generator of the epidemiology questions, multiple-choice and open-ended.
 
-``python -m toolwise.tasks.epidemiology.generate`` rewrites the frozen test splits ``data/test.jsonl`` (MCQ) and
-``data/test_open.jsonl`` (open); ``generate_problems(n, seed, split="train")`` makes a training split on demand
-from a seed space disjoint from the test split's, skipping any question that also appears in the test split.
+``toolwise generate epidemiology --split test --kind mcq --n 120 --seed 2411 --out tasks/epidemiology/data/test.jsonl``
+(and ``--kind open --n 80 --out tasks/epidemiology/data/test_open.jsonl``) rewrites the frozen test splits;
+``generate_problems(n, seed, split="train")`` makes a training split on demand from a seed space disjoint
+from the test split's, skipping any question that also appears in the test split.
 """
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 
-from toolwise.bench.problem import LETTERS, Problem, write_jsonl
+from toolwise.bench.problem import LETTERS, Problem
 from toolwise.tasks.epidemiology._mcq import TEMPLATES, TREND_LABELS, key_from_results
 from toolwise.tasks.epidemiology._open import allocation_problem, rubric_from_results
-from toolwise.tasks.kit.splits import SPLITS, excluded_questions, shuffled_block, split_rng
+from toolwise.tasks.kit.splits import excluded_questions, shuffled_block, split_rng
 
 DATA = Path(__file__).parent / "data"
 TEST_FILES = {"mcq": DATA / "test.jsonl", "open": DATA / "test_open.jsonl"}
@@ -80,26 +80,3 @@ def key_from_tool_results(problem: Problem, results: list[Any]) -> Any:
             rubric["tool_arguments"], rubric["uniform_strength"], rubric["best_known_allocation"], results
         )
     return key_from_results(problem, results)
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--kind", choices=["mcq", "open", "both"], default="both")
-    parser.add_argument("--n", type=int, help="number of problems (default: the test split's size)")
-    parser.add_argument("--seed", type=int, default=TEST_SEED)
-    parser.add_argument("--split", default="test", choices=sorted(SPLITS))
-    parser.add_argument("--out", type=Path, help="output jsonl (default: the committed test file of the kind)")
-    args = parser.parse_args(argv)
-    kinds: list[Kind] = ["mcq", "open"] if args.kind == "both" else [args.kind]
-    if args.out and len(kinds) > 1:
-        parser.error("--out needs a single --kind")
-    for kind in kinds:
-        problems = generate_problems(args.n or TEST_SIZES[kind], args.seed, args.split, kind)
-        out = args.out or TEST_FILES[kind]
-        write_jsonl(problems, out)
-        counts = {t: sum(p.template == t for p in problems) for t in sorted({p.template for p in problems})}
-        print(f"wrote {len(problems)} {kind} problems to {out}: {counts}")
-
-
-if __name__ == "__main__":
-    main()
