@@ -83,11 +83,12 @@ def find_domain(name: str) -> Domain | None:
 
 
 def get_domain(name: str) -> Domain:
+    """The domain called ``name``; a ValueError names the known ones and how a package adds one."""
     domain = find_domain(name)
     if domain is None:
         known = ", ".join([*builtin_domain_names(), *plugin_domains()])
-        raise ValueError(f"no domain named {name!r} (known: {known}; a package adds one by an entry point "
-                         f"in the group {ENTRY_POINT_GROUP!r})")  # fmt: skip
+        hint = f"a package adds one by an entry point in the group {ENTRY_POINT_GROUP!r}"
+        raise ValueError(f"no domain named {name!r} (known: {known}; {hint})")
     return domain
 
 
