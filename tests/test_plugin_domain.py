@@ -4,7 +4,8 @@ The package ``abacus`` below is written to a temporary directory: ``abacus/tools
 ``abacus/tasks/`` (the ``Domain``, a generator, a four-line task YAML), registered by an entry point in
 the group ``toolwise.domains`` (the ``.dist-info`` that ``pip install`` would write). No toolwise file is
 edited; ``toolwise domains`` finds it, ``toolwise generate`` writes its test split, ``toolwise check`` runs
-the quality gates, ``lm_eval`` with the oracle scores 1 and ``toolwise train --stage collect`` collects.
+the quality gates, the tool-latency benchmark times its tool (and runs its probe), ``lm_eval`` with the
+oracle scores 1 and ``toolwise train --stage collect`` collects.
 docs/harness.md, "Adding a domain", is this test in words.
 """
 
@@ -21,6 +22,7 @@ from typer.testing import CliRunner
 
 from toolwise.bench.cli import app
 from toolwise.bench.evaluate import evaluate
+from toolwise.bench.perf import tool_latency
 from toolwise.bench.problem import read_jsonl
 from toolwise.bench.task_index import find_task, get_domain, task_folders
 
@@ -86,10 +88,19 @@ def key_from_tool_results(problem: Problem, results: list[Any]) -> str:
 '''
 
 DOMAIN = """
+import timeit
 from pathlib import Path
 
 from abacus.tasks.generate import generate_problems, key_from_tool_results
 from toolwise.bench.domain import Domain
+
+
+def probe(repeats: int) -> str:
+    \"\"\"What the per-call table does not show: a product of two 2000-digit numbers.\"\"\"
+    a, b = 7**2366, 3**4191
+    best = min(timeit.repeat(lambda: a * b, number=10, repeat=repeats)) / 10
+    return f"| 2000-digit product | {1000 * best:.3f} ms |"
+
 
 DOMAIN = Domain(
     name="abacus",
@@ -97,6 +108,7 @@ DOMAIN = Domain(
     generate_problems=generate_problems,
     key_from_tool_results=key_from_tool_results,
     task_folder=Path(__file__).parent,
+    performance_probe=probe,
 )
 """
 
@@ -138,7 +150,9 @@ def abacus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tasks
 
 
-def test_an_installed_package_adds_a_domain_that_every_command_runs(abacus: Path, tmp_path: Path) -> None:
+def test_an_installed_package_adds_a_domain_that_every_command_runs(
+    abacus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     listed = runner.invoke(app, ["domains"])
     assert listed.exit_code == 0 and "abacus" in listed.output, listed.output
     assert get_domain("abacus").tool_modules == ("abacus.tools",)
@@ -151,6 +165,9 @@ def test_an_installed_package_adds_a_domain_that_every_command_runs(abacus: Path
 
     checked = runner.invoke(app, ["check", "abacus"])
     assert checked.exit_code == 0 and "abacus_tool: 24 problems, passes" in checked.output, checked.output
+    tool_latency.main(["--domain", "abacus", "--repeats", "1", "--probes"])
+    latency = capsys.readouterr().out
+    assert "## abacus" in latency and "| abacus_multiply | 24 |" in latency and "| 2000-digit product |" in latency
     task = find_task("abacus_tool")
     assert task.domain == "abacus" and task.tool_modules == ["abacus.tools"] and task.test_file == test_file
 
