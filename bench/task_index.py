@@ -51,12 +51,21 @@ def _as_domain(value: Any, where: str) -> Domain:
 
 @cache
 def _plugin_domains(path: tuple[str, ...]) -> dict[str, Domain]:
-    """Third-party domains, by entry point (cached per ``sys.path``: a new path is scanned anew)."""
+    """Third-party domains, by entry point (cached per ``sys.path``: a new path is scanned anew).
+
+    A package whose domain cannot be loaded is skipped with a warning that says why: one broken plugin must
+    not take toolwise's own domains (or the lm_eval start-up hook) down with it.
+    """
     found: dict[str, Domain] = {}
     for point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
-        domain = _as_domain(point.load(), f"entry point {point.name} = {point.value}")
-        if domain.name != point.name:
-            raise ValueError(f"entry point {point.name} = {point.value} names domain {domain.name!r}")
+        where = f"entry point {point.name} = {point.value} (group {ENTRY_POINT_GROUP})"
+        try:
+            domain = _as_domain(point.load(), where)
+            if domain.name != point.name:
+                raise ValueError(f"{where} names domain {domain.name!r}")
+        except Exception as exc:
+            log.warning("skipping the domain of %s: %s: %s", where, type(exc).__name__, exc)
+            continue
         found[domain.name] = domain
     return found
 

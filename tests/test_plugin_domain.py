@@ -24,7 +24,7 @@ from toolwise.bench.cli import app
 from toolwise.bench.evaluate import evaluate
 from toolwise.bench.perf import tool_latency
 from toolwise.bench.problem import read_jsonl
-from toolwise.bench.task_index import find_task, get_domain, task_folders
+from toolwise.bench.task_index import domains, find_task, get_domain, task_folders
 
 TOOLS = '''
 """The abacus tools: registering them is all the folder does."""
@@ -146,8 +146,15 @@ def write_package(root: Path) -> Path:
 def abacus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The abacus package on ``sys.path``, as if pip-installed; yields its tasks folder."""
     tasks = write_package(tmp_path / "site")
+    forget_abacus(monkeypatch)
     monkeypatch.syspath_prepend(str(tmp_path / "site"))
     return tasks
+
+
+def forget_abacus(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test imports its own copy of the package (an earlier test's modules stay in sys.modules)."""
+    for name in [m for m in sys.modules if m == "abacus" or m.startswith("abacus.")]:
+        monkeypatch.delitem(sys.modules, name)
 
 
 def test_an_installed_package_adds_a_domain_that_every_command_runs(
@@ -211,3 +218,15 @@ def test_the_harness_docs_describe_this_test() -> None:
     assert '[project.entry-points."toolwise.domains"]' in section and 'abacus = "abacus.tasks.domain:DOMAIN"' in section
     for command in ("toolwise domains", "toolwise generate abacus", "toolwise check abacus", "--stage collect"):
         assert command in section, command
+
+
+def test_a_broken_plugin_is_skipped_with_a_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    write_package(tmp_path / "site")
+    (tmp_path / "site" / "abacus/tasks/domain.py").write_text("raise ImportError('abacus needs a newer numpy')\n")
+    forget_abacus(monkeypatch)
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    assert "abacus" not in domains() and "pde" in domains()
+    assert "skipping the domain of entry point abacus = abacus.tasks.domain:DOMAIN" in caplog.text
+    assert "ImportError: abacus needs a newer numpy" in caplog.text
