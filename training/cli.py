@@ -5,14 +5,19 @@
 
 Settings come from the dataclass defaults, then ``--config`` (YAML with the
 sections of :class:`TrainConfig`), then the flags below, then ``--set
-section.field=value`` (any field; ``--show-config`` prints them all). The
+section.field=value`` (any field; ``--show-config`` prints them all). A flag
+that sets a setting is declared in :data:`CONFIG_FLAGS` (flag -> dotted keys)
+and shows that field's help text, so it is written once, in training/config.py. The
 lead CLI mounts :func:`train_command` as ``toolwise train``; ``python -m
 toolwise.training.cli`` runs it alone (e.g. under ``accelerate launch``).
 """
 
 from __future__ import annotations
 
+import enum
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,7 +25,7 @@ import typer
 import yaml
 from rich.console import Console
 
-from toolwise.training.config import STAGES, TrainConfig, build_config, to_dict
+from toolwise.training.config import STAGES, TrainConfig, build_config, setting_choices, setting_help, to_dict
 
 console = Console()
 
@@ -36,21 +41,70 @@ def _parse_pairs(text: str) -> dict[str, Any]:
     return out
 
 
+@dataclass(frozen=True)
+class ConfigFlag:
+    """A ``toolwise train`` flag that sets config fields: its help is theirs, written once in training/config.py."""
+
+    keys: tuple[str, ...]
+    note: str = ""  # what the flag adds to the field's help (its command-line syntax)
+    parse: Callable[[str], Any] | None = None
+
+
+SFT_BOTH = "Sets wkd and tua."
+
+# Flag (the parameter's name) -> the dotted config keys it sets; the only map from flags to settings.
+CONFIG_FLAGS: dict[str, ConfigFlag] = {
+    "base": ConfigFlag(("base",)),
+    "task": ConfigFlag(("task",)),
+    "out": ConfigFlag(("out",)),
+    "teacher": ConfigFlag(("collect.teacher",)),
+    "teacher_args": ConfigFlag(("collect.teacher_args",), "Here as k=v,k=v (e.g. model=gpt-4o).", _parse_pairs),
+    "n_train": ConfigFlag(("collect.n_train",)),
+    "train_file": ConfigFlag(("train_file",)),
+    "solution_source": ConfigFlag(("collect.solution_source",)),
+    "k_samples": ConfigFlag(("tua.k_samples",)),
+    "use_lora": ConfigFlag(("wkd.use_lora", "tua.use_lora"), f"--full trains all weights. {SFT_BOTH}"),
+    "learning_rate": ConfigFlag(("wkd.learning_rate", "tua.learning_rate"), SFT_BOTH),
+    "num_train_epochs": ConfigFlag(("wkd.num_train_epochs", "tua.num_train_epochs"), SFT_BOTH),
+    "gguf_file": ConfigFlag(("gguf_file",)),
+    "chat_template": ConfigFlag(("chat_template",)),
+    "device": ConfigFlag(("device",)),
+    "sampler": ConfigFlag(("sampler",)),
+    "eval_limit": ConfigFlag(("eval.limit",), "Read by --eval and --stage eval."),
+}
+
+
+def config_option(flag: str, *param_decls: str) -> Any:
+    """The typer option of a flag in :data:`CONFIG_FLAGS`, with the help text of the fields it sets."""
+    spec = CONFIG_FLAGS[flag]
+    return typer.Option(*param_decls, help=" ".join(filter(None, (setting_help(*spec.keys), spec.note))))
+
+
+def config_choices(flag: str) -> type[enum.StrEnum]:
+    """The values of the Literal field a flag sets, as the enum typer turns into a choice (``--sampler vllm``)."""
+    key = CONFIG_FLAGS[flag].keys[0]
+    values = setting_choices(key)
+    if values is None:
+        raise TypeError(f"{key} is not a Literal setting")
+    return enum.StrEnum(flag, {value: value for value in values})  # type: ignore[return-value]
+
+
+Sampler = config_choices("sampler")
+SolutionSource = config_choices("solution_source")
+
+
 def overrides_from_flags(flags: dict[str, Any], settings: list[str] | None) -> dict[str, Any]:
-    """Dotted config keys from the named flags (None = not given) and the ``--set`` items."""
+    """Dotted config keys from the flags of :data:`CONFIG_FLAGS` (None = not given) and the ``--set`` items."""
     out: dict[str, Any] = {}
-    direct = {"base": "base", "task": "task", "out": "out", "train_file": "train_file", "gguf_file": "gguf_file"}
-    direct |= {"chat_template": "chat_template", "device": "device", "teacher": "collect.teacher"}
-    direct |= {"n_train": "collect.n_train", "solution_source": "collect.solution_source"}
-    direct |= {"k_samples": "tua.k_samples", "sampler": "sampler", "eval_limit": "eval.limit"}
-    for flag, key in direct.items():
-        if flags.get(flag) is not None:
-            out[key] = str(flags[flag]) if isinstance(flags[flag], Path) else flags[flag]
-    if flags.get("teacher_args"):
-        out["collect.teacher_args"] = _parse_pairs(flags["teacher_args"])
-    for both in ("use_lora", "learning_rate", "num_train_epochs"):
-        if flags.get(both) is not None:
-            out[f"wkd.{both}"] = out[f"tua.{both}"] = flags[both]
+    for flag, spec in CONFIG_FLAGS.items():
+        value = flags.get(flag)
+        if value is None or (spec.parse and not value):
+            continue
+        if spec.parse:
+            value = spec.parse(value)
+        elif isinstance(value, (Path, enum.Enum)):
+            value = value.value if isinstance(value, enum.Enum) else str(value)
+        out |= dict.fromkeys(spec.keys, value)
     for item in settings or []:
         key, sep, value = item.partition("=")
         if not sep:
@@ -60,52 +114,34 @@ def overrides_from_flags(flags: dict[str, Any], settings: list[str] | None) -> d
 
 
 def train_command(
-    base: Annotated[str | None, typer.Option(help="Hub id or local path of the model to fine-tune.")] = None,
-    task: Annotated[
-        str | None,
-        typer.Option(
-            help="Task(s) whose training splits are used: pde_tool, climate_tool,pde_tool or a group (scitool)."
-        ),
-    ] = None,
-    out: Annotated[Path | None, typer.Option(help="Output folder (final checkpoint: <out>/final).")] = None,
+    base: Annotated[str | None, config_option("base")] = None,
+    task: Annotated[str | None, config_option("task")] = None,
+    out: Annotated[Path | None, config_option("out")] = None,
     stage: Annotated[
         list[str] | None,
         typer.Option(help="Run only this stage: collect, wkd, tua or eval (repeatable)."),
     ] = None,
     config: Annotated[Path | None, typer.Option(help="YAML file with TrainConfig settings.")] = None,
-    teacher: Annotated[
-        str | None, typer.Option(help="Teacher backend for collect: oracle, hf, vllm, openai, anthropic.")
-    ] = None,
-    teacher_args: Annotated[
-        str | None, typer.Option(help="Teacher backend arguments, k=v,k=v (e.g. model=gpt-4o).")
-    ] = None,
-    n_train: Annotated[int | None, typer.Option(help="Number of training questions.")] = None,
-    train_file: Annotated[Path | None, typer.Option(help="JSONL of problems to train on instead.")] = None,
-    solution_source: Annotated[
-        str | None, typer.Option(help="Tool-free solutions from the 'dataset' or the 'teacher'.")
-    ] = None,
-    k_samples: Annotated[int | None, typer.Option(help="TUA: direct answers sampled per question.")] = None,
-    use_lora: Annotated[
-        bool | None, typer.Option("--lora/--full", help="LoRA adapters (merged at the end) or full fine-tuning.")
-    ] = None,
-    learning_rate: Annotated[float | None, typer.Option(help="Learning rate of both SFT stages.")] = None,
-    num_train_epochs: Annotated[float | None, typer.Option("--epochs", help="Epochs of both SFT stages.")] = None,
-    gguf_file: Annotated[str | None, typer.Option(help="GGUF file inside --base to start from.")] = None,
-    chat_template: Annotated[Path | None, typer.Option(help="A .jinja chat template for the model.")] = None,
-    device: Annotated[str | None, typer.Option(help="Device for sampling: cuda or cpu (default: auto).")] = None,
-    sampler: Annotated[
-        str | None,
-        typer.Option(help="Engine for TUA samples, DPO proposals and an hf teacher: vllm, hf or auto (default)."),
-    ] = None,
+    teacher: Annotated[str | None, config_option("teacher")] = None,
+    teacher_args: Annotated[str | None, config_option("teacher_args")] = None,
+    n_train: Annotated[int | None, config_option("n_train")] = None,
+    train_file: Annotated[Path | None, config_option("train_file")] = None,
+    solution_source: Annotated[SolutionSource | None, config_option("solution_source")] = None,
+    k_samples: Annotated[int | None, config_option("k_samples")] = None,
+    use_lora: Annotated[bool | None, config_option("use_lora", "--lora/--full")] = None,
+    learning_rate: Annotated[float | None, config_option("learning_rate")] = None,
+    num_train_epochs: Annotated[float | None, config_option("num_train_epochs", "--epochs")] = None,
+    gguf_file: Annotated[str | None, config_option("gguf_file")] = None,
+    chat_template: Annotated[Path | None, config_option("chat_template")] = None,
+    device: Annotated[str | None, config_option("device")] = None,
+    sampler: Annotated[Sampler | None, config_option("sampler")] = None,
     eval_: Annotated[
         bool,
         typer.Option(
             "--eval", help="After training, evaluate base, WKD and final on the task's test split (<out>/eval)."
         ),
     ] = False,
-    eval_limit: Annotated[
-        int | None, typer.Option(help="Test problems evaluated per task by --eval (default: all).")
-    ] = None,
+    eval_limit: Annotated[int | None, config_option("eval_limit")] = None,
     set_: Annotated[
         list[str] | None, typer.Option("--set", help="Any setting as section.field=value (repeatable).")
     ] = None,

@@ -238,6 +238,35 @@ def field_help(cls: type) -> dict[str, str]:
     return {f.name: f.metadata.get("help", "") for f in dataclasses.fields(cls)}
 
 
+def config_field(dotted: str) -> tuple[dataclasses.Field[Any], Any]:
+    """The field a dotted key names (``wkd.lora_r``) and its type; ``KeyError`` when there is no such setting."""
+    cls: type = TrainConfig
+    *sections, name = dotted.split(".")
+    for section in sections:
+        cls = typing.get_type_hints(cls).get(section)  # type: ignore[assignment]
+        if not dataclasses.is_dataclass(cls):
+            raise KeyError(dotted)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    if name not in fields or dataclasses.is_dataclass(typing.get_type_hints(cls)[name]):
+        raise KeyError(dotted)
+    return fields[name], typing.get_type_hints(cls)[name]
+
+
+def setting_help(*dotted: str) -> str:
+    """The help text of the settings one flag sets: one text when they share it (``wkd.x`` and ``tua.x``), else each
+    named. The CLIs take their flags' help from here, so it is written once, in the fields above."""
+    helps = {key: config_field(key)[0].metadata["help"] for key in dotted}
+    if len(set(helps.values())) == 1:
+        return next(iter(helps.values()))
+    return " ".join(f"{key}: {text}" for key, text in helps.items())
+
+
+def setting_choices(dotted: str) -> tuple[str, ...] | None:
+    """The values a ``Literal`` setting allows (``tua.direct_form``), or None for any other type."""
+    annotation = config_field(dotted)[1]
+    return typing.get_args(annotation) if typing.get_origin(annotation) is Literal else None
+
+
 def _coerce(value: Any, annotation: Any, name: str) -> Any:
     """Turn a YAML/CLI value into the field's type (``--set wkd.learning_rate=2e-5`` arrives as a string)."""
     origin = typing.get_origin(annotation)

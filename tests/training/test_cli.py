@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import typer
 import yaml
 from train_helpers import train_problems
 from typer.testing import CliRunner
 
 from toolwise.bench.problem import write_jsonl
-from toolwise.training.cli import app, overrides_from_flags
+from toolwise.training.cli import CONFIG_FLAGS, app, overrides_from_flags
+from toolwise.training.config import TrainConfig, config_field, field_help, setting_choices
 
 runner = CliRunner()
 
@@ -79,3 +81,44 @@ def test_sampler_and_eval_flags(tmp_path: Path) -> None:
     for flags in (["--stage", "eval"], ["--stage", "collect", "--eval", "--teacher", "oracle", "--n-train", "2"]):
         result = runner.invoke(app, [*args, *flags, "--quiet"])
         assert result.exit_code == 2 and "evaluation needs the tua stage finished" in result.output, result.output
+
+
+def test_config_flags_show_the_help_of_the_fields_they_set() -> None:
+    not_fields = [key for spec in CONFIG_FLAGS.values() for key in spec.keys if not _is_field(key)]
+    assert not not_fields, f"CONFIG_FLAGS names settings that do not exist: {not_fields}"
+    params = {param.name: param for param in typer.main.get_command(app).params}
+    shown = runner.invoke(app, ["--help"], env={"COLUMNS": "120"}).output
+    flat = " ".join(shown.replace("│", " ").split())  # rich wraps the help column inside a box
+    for flag, spec in CONFIG_FLAGS.items():
+        helps = {config_field(key)[0].metadata["help"] for key in spec.keys}
+        assert len(helps) == 1, f"--{flag} sets fields with different help: {spec.keys}"
+        (text,) = helps
+        assert text in (params[flag].help or ""), flag
+        assert " ".join(text.split()) in flat, f"--{flag}'s help is not the help of {spec.keys[0]}"
+        choices = setting_choices(spec.keys[0])
+        if choices is not None:  # a Literal field's flag is a choice of its values
+            bad = runner.invoke(app, ["--out", "o", "--task", "t", f"--{flag.replace('_', '-')}", "nope"])
+            assert bad.exit_code != 0 and all(repr(value) in bad.output for value in choices), bad.output
+    # a flag that sets a setting goes through CONFIG_FLAGS, so no other flag is named like a top-level field
+    others = {name for name in params if name not in CONFIG_FLAGS}
+    assert not others & set(field_help(TrainConfig)), others & set(field_help(TrainConfig))
+
+
+def _is_field(key: str) -> bool:
+    try:
+        config_field(key)
+    except KeyError:
+        return False
+    return True
+
+
+def test_a_flag_of_both_sft_stages_sets_both_and_a_choice_arrives_as_text() -> None:
+    overrides = overrides_from_flags({"learning_rate": 2e-4, "teacher_args": "model=gpt-4o", "teacher_args_x": 1}, [])
+    assert overrides == {
+        "wkd.learning_rate": 2e-4,
+        "tua.learning_rate": 2e-4,
+        "collect.teacher_args": {"model": "gpt-4o"},
+    }
+    result = runner.invoke(app, ["--out", "o", "--task", "t", "--solution-source", "teacher", "--show-config"])
+    assert result.exit_code == 0, result.output
+    assert yaml.safe_load(result.output)["collect"]["solution_source"] == "teacher"

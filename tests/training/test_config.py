@@ -7,7 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from toolwise.training.config import CollectConfig, TrainConfig, TUAConfig, WKDConfig, build_config, field_help
+from toolwise.training.config import (
+    CollectConfig,
+    TrainConfig,
+    TUAConfig,
+    WKDConfig,
+    build_config,
+    config_field,
+    field_help,
+    setting_choices,
+    setting_help,
+)
 
 
 @pytest.mark.parametrize("cls", [CollectConfig, WKDConfig, TUAConfig, TrainConfig])
@@ -62,3 +72,16 @@ def test_fingerprint_depends_on_the_stage_and_shared_settings_only() -> None:
     assert a.fingerprint("tua") != b.fingerprint("tua")
     c = build_config(None, {"base": "other", "task": "pde_tool"})
     assert a.fingerprint("collect") != c.fingerprint("collect")
+
+
+def test_a_dotted_key_names_one_field_and_its_help() -> None:
+    assert config_field("wkd.lora_r")[1] is int and config_field("sampler")[0].default == "auto"
+    assert setting_help("wkd.use_lora", "tua.use_lora") == field_help(WKDConfig)["use_lora"]
+    assert setting_help("tua.sample_max_gen_toks", "wkd.proposal_max_gen_toks") == (
+        "tua.sample_max_gen_toks: Token cap of one sampled answer. wkd.proposal_max_gen_toks: Token cap of one proposal."
+    )
+    assert setting_choices("tua.direct_form") == ("lead", "answer_call", "plain")
+    assert setting_choices("collect.n_train") is None
+    for key in ("wkd", "wkd.nope", "nope", "collect.n_train.x"):
+        with pytest.raises(KeyError):
+            config_field(key)

@@ -6,7 +6,16 @@ from typing import Any
 
 import pytest
 
-from toolwise.training.examples.efficacy import by_difficulty, family_table, goals, interval, paired_gain, table
+from toolwise.training.config import setting_help
+from toolwise.training.examples.efficacy import (
+    by_difficulty,
+    family_table,
+    goals,
+    interval,
+    main,
+    paired_gain,
+    table,
+)
 
 
 def outcome(easy: bool, used: bool, choice: float, family: str = "t/f", p_tool: float = 0.5) -> dict[str, Any]:
@@ -67,3 +76,22 @@ def test_tables_name_every_model_and_family() -> None:
     assert "| WKD+TUA | 40 |" in overall and "0.00 / 1.00" in overall and "2 min" in overall
     families = family_table(evals)
     assert "| t/easy | 20 |" in families and "| t/hard | 20 |" in families
+
+
+def test_flags_that_set_config_fields_show_the_fields_help(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("COLUMNS", "1000")  # one line per flag: argparse would break words at hyphens
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    for flag, key, default in [
+        ("--tasks", "task", "climate_tool"),
+        ("--n-train", "collect.n_train", "240"),
+        ("--k-samples", "tua.k_samples", "2"),
+        ("--direct-form", "tua.direct_form", "lead"),
+        ("--learning-rate", "wkd.learning_rate", "0.001"),
+        ("--grad-accum", "wkd.gradient_accumulation_steps", "1"),
+    ]:
+        entry = " ".join(out[out.index(f"  {flag} ") :].split("\n  -")[0].split())  # the flag's help, one line
+        assert setting_help(key) in entry and entry.endswith(f"(default here: {default})"), entry

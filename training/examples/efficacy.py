@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from toolwise.training import evaluation
-from toolwise.training.config import TUAConfig, build_config
+from toolwise.training.config import TUAConfig, build_config, setting_choices, setting_help
 from toolwise.training.evaluation import (  # noqa: F401  (the statistics and tables live in training.evaluation)
     GAIN_METRICS,
     MODELS,
@@ -118,36 +118,72 @@ def stage_table(state: dict[str, Any]) -> str:
     return "\n".join(rows)
 
 
+def _help(*keys: str, note: str = "", show_default: bool = True) -> str:
+    """An argparse help from the help of the config fields a flag sets, with this script's default."""
+    text = " ".join(filter(None, (setting_help(*keys), note))).replace("%", "%%")
+    return f"{text} (default here: %(default)s)" if show_default else text
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--tasks", default="climate_tool", help="Tasks trained on and evaluated (a,b).")
+    # Flags that set config fields take the fields' help (training/config.py); their defaults are this run's own.
+    parser.add_argument("--tasks", default="climate_tool", help=_help("task"))
     parser.add_argument("--out", type=Path, default=Path("artifacts/training-efficacy"))
-    parser.add_argument("--base", default=None, help="Hub id or folder; default SmolLM2-135M-Instruct (GGUF wheel).")
-    parser.add_argument("--gguf-file", default=None)
+    parser.add_argument(
+        "--base",
+        default=None,
+        help=_help("base", note="Default: SmolLM2-135M-Instruct (GGUF wheel).", show_default=False),
+    )
+    parser.add_argument("--gguf-file", default=None, help=_help("gguf_file"))
     parser.add_argument("--config", default=None, help="A TrainConfig YAML applied before these flags.")
-    parser.add_argument("--n-train", type=int, default=240, help="Training questions per task.")
-    parser.add_argument("--limit", type=int, default=None, help="Test problems evaluated per task (first N; all).")
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--n-train", type=int, default=240, help=_help("collect.n_train", note="Per task."))
+    # --limit and --max-turns go to the evaluation, not the config, but mean what eval.limit and eval.max_turns mean.
+    parser.add_argument("--limit", type=int, default=None, help=_help("eval.limit"))
+    parser.add_argument("--seed", type=int, default=1, help=_help("collect.seed"))
     # Two direct answers, both right: a 4-option guesser passes 1 time in 16, not 1 in 4 as with one sample.
-    parser.add_argument("--k-samples", type=int, default=2)
-    parser.add_argument("--easy-threshold", type=float, default=1.0)
-    parser.add_argument("--easy-hard-ratio", default="1.0", help="TUA balancing ratio, or 'none'.")
-    parser.add_argument("--direct-form", default=TUAConfig.direct_form, choices=["lead", "answer_call", "plain"])
+    parser.add_argument("--k-samples", type=int, default=2, help=_help("tua.k_samples"))
+    parser.add_argument("--easy-threshold", type=float, default=1.0, help=_help("tua.easy_threshold"))
+    parser.add_argument("--easy-hard-ratio", default="1.0", help=_help("tua.easy_hard_ratio"))
+    parser.add_argument(
+        "--direct-form",
+        default=TUAConfig.direct_form,
+        choices=setting_choices("tua.direct_form"),
+        help=_help("tua.direct_form"),
+    )
     # The worked solutions reach 140 tokens (scenario_spread); at 96 every scenario answer was cut before its
     # "the answer is X" and scored 0, so WKD's learnable families looked hard.
-    parser.add_argument("--max-gen-toks", type=int, default=160)
     parser.add_argument(
-        "--max-turns", type=int, default=3, help="Turn cap at evaluation (a call, its result, an answer)."
+        "--max-gen-toks",
+        type=int,
+        default=160,
+        help=_help("tua.sample_max_gen_toks", "wkd.proposal_max_gen_toks", "eval.max_gen_toks"),
     )
-    parser.add_argument("--batch-size", type=int, default=16)
-    parser.add_argument("--lora", action=argparse.BooleanOptionalAction, default=True)
-    parser.add_argument("--learning-rate", type=float, default=1e-3)
-    parser.add_argument("--wkd-epochs", type=float, default=2.0)
-    parser.add_argument("--tua-epochs", type=float, default=1.0)
-    parser.add_argument("--per-device-batch", type=int, default=4)
+    parser.add_argument("--max-turns", type=int, default=3, help=_help("eval.max_turns"))
+    parser.add_argument(
+        "--batch-size", type=int, default=16, help=_help("sample_batch_size", note="Also the evaluation's batch size.")
+    )
+    parser.add_argument(
+        "--lora", action=argparse.BooleanOptionalAction, default=True, help=_help("wkd.use_lora", "tua.use_lora")
+    )
+    parser.add_argument(
+        "--learning-rate", type=float, default=1e-3, help=_help("wkd.learning_rate", "tua.learning_rate")
+    )
+    parser.add_argument("--wkd-epochs", type=float, default=2.0, help=_help("wkd.num_train_epochs"))
+    parser.add_argument("--tua-epochs", type=float, default=1.0, help=_help("tua.num_train_epochs"))
+    parser.add_argument(
+        "--per-device-batch",
+        type=int,
+        default=4,
+        help=_help("wkd.per_device_train_batch_size", "tua.per_device_train_batch_size"),
+    )
     # More, smaller updates: the decision is one token of each target (tests/training/test_adaptation.py).
-    parser.add_argument("--grad-accum", type=int, default=1)
-    parser.add_argument("--device", default=None)
+    parser.add_argument(
+        "--grad-accum",
+        type=int,
+        default=1,
+        help=_help("wkd.gradient_accumulation_steps", "tua.gradient_accumulation_steps"),
+    )
+    parser.add_argument("--device", default=None, help=_help("device"))
     parser.add_argument("--stages", default=None, help="Only run these training stages (e.g. collect,wkd), then stop.")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
