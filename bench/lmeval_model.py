@@ -24,13 +24,13 @@ from typing import Any
 from lm_eval.api.instance import Instance
 from lm_eval.api.model import LM
 
-from toolwise.bench.backends import _as_bool as as_bool
 from toolwise.bench.backends import make_backend
 from toolwise.bench.errors import UsageError, install_user_error_hook, warn_about_failures
 from toolwise.bench.loop import LoopLimits, Request, import_tool_modules, run_conversations
 from toolwise.bench.problem import Problem, problem_from_doc
 from toolwise.bench.progress import ProblemProgress
 from toolwise.bench.sampling import Sampling
+from toolwise.bench.sampling import parse_bool as as_bool
 from toolwise.bench.transcript import MODES
 
 log = logging.getLogger(__name__)

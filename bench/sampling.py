@@ -73,7 +73,7 @@ class Sampling:
         if ignored:
             _warn_ignored(tuple(ignored))
         do_sample = kwargs.get("do_sample")
-        do_sample = None if do_sample is None else _boolean(do_sample, "do_sample")
+        do_sample = None if do_sample is None else parse_bool(do_sample, "do_sample")
         temperature = kwargs.get("temperature")
         temperature = None if temperature is None else _number(temperature, "temperature")
         if temperature is not None and temperature < 0:
@@ -133,7 +133,8 @@ def _number(value: Any, name: str) -> float:
     raise ValueError(f"{name} must be a number, got {value!r}")
 
 
-def _boolean(value: Any, name: str) -> bool:
+def parse_bool(value: Any, name: str) -> bool:
+    """A flag from Python or a command line (``true``/``1``/``yes``/``on`` and their opposites)."""
     if isinstance(value, bool):
         return value
     text = str(value).strip().lower()

@@ -12,6 +12,7 @@ from typing import Any
 
 from toolwise.bench.backends._retry import FatalBackendError
 from toolwise.bench.backends.base import AssistantTurn, Backend, Conversation, ParsedToolCall
+from toolwise.bench.sampling import parse_bool
 
 BACKENDS: dict[str, str] = {
     "oracle": "toolwise.bench.backends.scripted:OracleBackend",
@@ -22,17 +23,6 @@ BACKENDS: dict[str, str] = {
     "openai": "toolwise.bench.backends.openai_api:OpenAIBackend",
     "anthropic": "toolwise.bench.backends.anthropic_api:AnthropicBackend",
 }
-
-
-def _as_bool(value: Any, name: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("1", "true", "yes", "on"):
-        return True
-    if text in ("0", "false", "no", "off"):
-        return False
-    raise ValueError(f"{name} must be true or false, got {value!r}")
 
 
 def _check_arguments(name: str, backend_class: Any, kwargs: dict[str, Any]) -> None:
@@ -65,7 +55,7 @@ def make_backend(name: str, *, cache: Any = None, cache_dir: str | None = None, 
         raise ValueError(f"unknown backend '{name}'; choose one of: {', '.join(sorted(BACKENDS))}") from None
     module_name, _, class_name = target.partition(":")
     backend_class = getattr(importlib.import_module(module_name), class_name)
-    use_cache = getattr(backend_class, "cache_by_default", False) if cache is None else _as_bool(cache, "cache")
+    use_cache = getattr(backend_class, "cache_by_default", False) if cache is None else parse_bool(cache, "cache")
     _check_arguments(name, backend_class, kwargs)
     backend = backend_class(**kwargs)
     if not use_cache:
