@@ -7,14 +7,13 @@ backend's ``generate`` arguments, vLLM's ``SamplingParams``, and the OpenAI and 
 
 from __future__ import annotations
 
-import sys
-import types
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from backend_fakes import conversation, problems
+from vllm_standin import TokenizerLLM, install
 
 from toolwise.bench.backends import make_backend
 from toolwise.bench.backends.hf import HFBackend
@@ -63,28 +62,11 @@ def anthropic_request(backend: Any, sampling: Sampling) -> tuple[Any, ...]:
     return body["max_tokens"], params["temperature"], params.get("top_p"), body.get("stop_sequences", []), None
 
 
-class SamplingParams:
-    def __init__(self, **kwargs: Any) -> None:
-        self.kwargs = kwargs
-
-
-class TokenizerOnlyLLM:
-    """``vllm.LLM`` as far as building the backend needs it."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        from transformers import AutoTokenizer
-
-        self.tokenizer = AutoTokenizer.from_pretrained(kwargs["tokenizer"])
-
-    def get_tokenizer(self) -> Any:
-        return self.tokenizer
-
-
 @pytest.fixture(scope="module")
 def backends(tiny_llama_dir: Path) -> Iterator[dict[str, Any]]:
     api = {"api_key": "test-key-0123456789", "cache": False, "progress": False}
     with pytest.MonkeyPatch.context() as patch:
-        patch.setitem(sys.modules, "vllm", types.SimpleNamespace(LLM=TokenizerOnlyLLM, SamplingParams=SamplingParams))
+        install(patch, TokenizerLLM)
         yield {
             "hf": (HFBackend(pretrained=str(tiny_llama_dir), device="cpu"), hf_request),
             "vllm": (make_backend("vllm", pretrained=str(tiny_llama_dir), cache=False), vllm_request),

@@ -7,7 +7,6 @@ parameters, tool-call parsing and the batching per turn are the backend's real c
 
 from __future__ import annotations
 
-import dataclasses
 import importlib.util
 import os
 import re
@@ -18,6 +17,7 @@ from typing import Any, ClassVar
 
 import pytest
 from toy_domain import toy_problems
+from vllm_standin import SamplingParams, TokenizerLLM, install
 
 from toolwise.bench.backends import make_backend
 from toolwise.bench.backends.cache import CachedBackend
@@ -26,40 +26,15 @@ from toolwise.bench.loop import Request, run_conversations
 QUESTION = re.compile(r"What is (\d+) times (\d+)\?")
 
 
-@dataclasses.dataclass
-class EngineArgs:  # the fields of vllm.EngineArgs the tests use
-    model: str = ""
-    max_num_seqs: int = 256
-    enforce_eager: bool = False
-    pipeline_parallel_size: int = 1
-    distributed_executor_backend: str | None = None
-
-
-class SamplingParams:
-    def __init__(self, **kwargs: Any) -> None:
-        self.kwargs = kwargs
-
-
-class LoRARequest:
-    def __init__(self, name: str, lora_id: int, path: str) -> None:
-        self.name, self.lora_id, self.path = name, lora_id, path
-
-
-class StubLLM:
+class StubLLM(TokenizerLLM):
     """``vllm.LLM`` as far as the backend uses it; replies like a model that knows a x b for even a."""
 
     built: ClassVar[list[StubLLM]] = []
 
     def __init__(self, **kwargs: Any) -> None:
-        from transformers import AutoTokenizer
-
-        self.kwargs = kwargs
-        self.tokenizer = AutoTokenizer.from_pretrained(kwargs["tokenizer"])
+        super().__init__(**kwargs)
         self.generate_calls: list[tuple[list[dict], list[SamplingParams], Any]] = []
         StubLLM.built.append(self)
-
-    def get_tokenizer(self) -> Any:
-        return self.tokenizer
 
     def reply(self, prompt: str) -> str:
         a, b = (int(x) for x in QUESTION.search(prompt).groups())
@@ -93,15 +68,8 @@ class StubLLM:
 
 @pytest.fixture
 def stub_vllm(monkeypatch: pytest.MonkeyPatch) -> types.ModuleType:
-    module = types.ModuleType("vllm")
-    module.LLM, module.SamplingParams, module.EngineArgs = StubLLM, SamplingParams, EngineArgs
-    lora = types.ModuleType("vllm.lora")
-    lora_request = types.ModuleType("vllm.lora.request")
-    lora_request.LoRARequest = LoRARequest
-    for name, value in (("vllm", module), ("vllm.lora", lora), ("vllm.lora.request", lora_request)):
-        monkeypatch.setitem(sys.modules, name, value)
     StubLLM.built.clear()
-    return module
+    return install(monkeypatch, StubLLM)
 
 
 def test_without_vllm_the_error_says_how_to_install_it_or_serve_it(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 import pytest
 from train_helpers import train_problems
+from vllm_standin import SamplingParams, TokenizerLLM, install
 
 from toolwise.bench.backends.base import AssistantTurn, Conversation
 from toolwise.bench.backends.hf import HFBackend
@@ -25,31 +26,15 @@ from toolwise.training.wkd import open_proposals
 REPLY = "So the answer is A"
 
 
-@dataclasses.dataclass
-class EngineArgs:  # vllm.EngineArgs as far as the backend reads it (its field names)
-    model: str = ""
-
-
-class SamplingParams:
-    def __init__(self, **kwargs: Any) -> None:
-        self.kwargs = kwargs
-
-
-class RecordingLLM:
+class RecordingLLM(TokenizerLLM):
     """``vllm.LLM``: records each prompt's token ids and sampling parameters, replies ``REPLY``."""
 
     built: ClassVar[list[RecordingLLM]] = []
 
     def __init__(self, **kwargs: Any) -> None:
-        from transformers import AutoTokenizer
-
-        self.kwargs = kwargs
-        self.tokenizer = AutoTokenizer.from_pretrained(kwargs["tokenizer"])
+        super().__init__(**kwargs)
         self.sent: list[tuple[list[int], dict[str, Any]]] = []
         RecordingLLM.built.append(self)
-
-    def get_tokenizer(self) -> Any:
-        return self.tokenizer
 
     def generate(self, prompts: list[dict], params: list[SamplingParams], **_: Any) -> list[Any]:
         outputs = []
@@ -63,11 +48,8 @@ class RecordingLLM:
 
 @pytest.fixture
 def stub_vllm(monkeypatch: pytest.MonkeyPatch) -> types.ModuleType:
-    module = types.ModuleType("vllm")
-    module.LLM, module.SamplingParams, module.EngineArgs = RecordingLLM, SamplingParams, EngineArgs
-    monkeypatch.setitem(sys.modules, "vllm", module)
     RecordingLLM.built.clear()
-    return module
+    return install(monkeypatch, RecordingLLM)
 
 
 def _hf_recorder(monkeypatch: pytest.MonkeyPatch) -> list[tuple[list[int], Sampling]]:
