@@ -16,9 +16,6 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 # Test helper modules (toy_domain, tiny_model) import by plain name under --import-mode=importlib.
 sys.path.insert(0, str(Path(__file__).parent))
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
-
 
 @pytest.fixture(scope="session")
 def tiny_llama_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -7,10 +7,10 @@ one replays every problem of every test split.
 
 from __future__ import annotations
 
-import os
 from collections import defaultdict
 from pathlib import Path
 
+import needs
 import pytest
 
 from toolwise.bench.dataset_checks import quality_failures, replay_mismatches
@@ -20,7 +20,6 @@ from toolwise.bench.task_index import TaskInfo, builtin_domain_names, domains, g
 
 # Domains whose test split is loaded from a public dataset read it offline from ../shared/data/<domain>
 # (TOOLWISE_<DOMAIN>_DATA), as tests/math does; CI provides the folder.
-SHARED_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 TASKS = tasks()
 
 
@@ -76,21 +75,9 @@ def evaluated_split(task: TaskInfo, monkeypatch: pytest.MonkeyPatch) -> list[Pro
     """The task's test split as lm-eval evaluates it (a public dataset from its offline copy)."""
     domain = get_domain(task.domain)
     if task.test_file is None:
-        folder = (SHARED_DATA / task.domain).resolve()
-        if not folder.is_dir():
-            if os.environ.get("CI"):
-                pytest.fail(f"offline {task.domain} data missing at {folder}: CI must provide ../shared/data")
-            pytest.skip(f"offline {task.domain} data not found at {folder}")
-        monkeypatch.setenv(f"TOOLWISE_{task.domain.upper()}_DATA", str(folder))
+        monkeypatch.setenv(f"TOOLWISE_{task.domain.upper()}_DATA", str(needs.offline_data(task.domain)))
     if "toolwise.tools.python_sandbox" in domain.tool_modules:
-        from toolwise.tools.python_sandbox import SandboxUnavailable, ensure_available
-
-        try:
-            ensure_available()
-        except SandboxUnavailable as exc:
-            if os.environ.get("CI"):
-                pytest.fail(f"the Python sandbox must work in CI: {exc}")
-            pytest.skip(f"Python sandbox unavailable here: {exc}")
+        needs.sandbox()
     return task.load_test_split()
 
 

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import needs
 import pytest
 
 from toolwise.bench.backends import BACKENDS, make_backend
@@ -57,12 +58,9 @@ def test_a_run_where_every_request_failed_stops_with_an_error(toy_manager, fake_
 def test_oracle_without_a_sandbox_loses_the_tool_problems_and_says_why(  # type: ignore[no-untyped-def]
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from toolwise.tasks.kit.public_numeric import SHARED_DATA
     from toolwise.tools.python_sandbox import _runner, _tool
 
-    # math_tool reads the offline MATH copy beside the repository (no hub here); CI provides it
-    if not (SHARED_DATA / "math").is_dir() and not os.environ.get("CI"):
-        pytest.skip(f"offline math data not found at {(SHARED_DATA / 'math').resolve()}")
+    needs.offline_data("math")  # math_tool reads the offline MATH copy beside the repository (no hub here)
     monkeypatch.setenv("TOOLWISE_BWRAP", "/nonexistent/bwrap")
     _runner.reset_probe()
     _tool.run_python.tool_spec.clear_cache()  # type: ignore[attr-defined]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import needs
 import pytest
 
 from toolwise.bench.problem import Problem
@@ -101,10 +102,7 @@ def test_offline_copies_without_worked_solutions_leave_the_solution_empty(
     generate, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
     for name in ("math", "scibench"):
-        folder = (public_numeric.SHARED_DATA / name).resolve()
-        if not folder.is_dir():
-            pytest.skip(f"offline {name} data not found at {folder}")
-        monkeypatch.setenv(f"TOOLWISE_{name.upper()}_DATA", str(folder))
+        monkeypatch.setenv(f"TOOLWISE_{name.upper()}_DATA", str(needs.offline_data(name)))
     problems = generate.generate_problems(40, seed=11, split="train")
     # the offline copies carry answers only: training asks the teacher for a worked solution or drops it, counted
     assert [p.id for p in problems if p.solution] == []

@@ -2,31 +2,20 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
+import needs
 import pytest
-
-SHARED_DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
-
-
-def _folder(name: str) -> Path:
-    folder = (SHARED_DATA / name).resolve()
-    if not folder.is_dir():
-        if os.environ.get("CI"):
-            pytest.fail(f"offline {name} data missing at {folder}: CI must provide ../shared/data")
-        pytest.skip(f"offline {name} data not found at {folder}")
-    return folder
 
 
 @pytest.fixture(scope="session")
 def math_dir() -> Path:
-    return _folder("math")
+    return needs.offline_data("math")
 
 
 @pytest.fixture(scope="session")
 def scibench_dir() -> Path:
-    return _folder("scibench")
+    return needs.offline_data("scibench")
 
 
 @pytest.fixture
@@ -39,11 +28,4 @@ def offline_sources(math_dir: Path, scibench_dir: Path, monkeypatch: pytest.Monk
 @pytest.fixture(scope="session")
 def sandbox_ready() -> None:
     """The oracle's reference call runs in the bubblewrap sandbox (tests/sandbox says more when it fails)."""
-    from toolwise.tools.python_sandbox import SandboxUnavailable, ensure_available
-
-    try:
-        ensure_available()
-    except SandboxUnavailable as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"the Python sandbox must work in CI (install bubblewrap in .ci/run): {exc}")
-        pytest.skip(f"Python sandbox unavailable here: {exc}")
+    needs.sandbox()

@@ -7,9 +7,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import needs
 import pytest
 
-from toolwise.tools.python_sandbox import SandboxLimits, SandboxUnavailable, _runner, _tool, ensure_available
+from toolwise.tools.python_sandbox import SandboxLimits, _runner, _tool
 
 # Small budgets keep the hostile suite fast; the defaults are exercised by the timing and smoke tests.
 FAST_LIMITS = SandboxLimits(wall_seconds=3, cpu_seconds=1, memory_mib=512, max_processes=16)
@@ -19,12 +20,7 @@ STACK_LIMITS = SandboxLimits(wall_seconds=30, cpu_seconds=20)
 
 @pytest.fixture(scope="session")
 def sandbox_ready() -> None:
-    try:
-        ensure_available()
-    except SandboxUnavailable as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"the Python sandbox must work in CI (install bubblewrap in .ci/run): {exc}")
-        pytest.skip(f"Python sandbox unavailable here: {exc}")
+    needs.sandbox()
 
 
 @pytest.fixture
