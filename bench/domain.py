@@ -31,7 +31,7 @@ class GenerateProblems(Protocol):
 
 KeyFromToolResults = Callable[[Problem, list[Any]], Any]
 OpenScorer = Callable[[Problem, str], float]
-PerformanceProbe = Callable[[int], str]
+PerformanceProbe = Callable[[int], dict[str, list[float]]]
 
 
 @dataclass(frozen=True)
@@ -41,8 +41,8 @@ class Domain:
     ``key_from_tool_results(problem, results)`` turns the results of replaying ``problem.reference_calls``
     into the key (a letter, a number, an open question's rubric): equal to ``problem.answer`` on every
     problem is the dataset's self-check. ``open_scorer(problem, final_text)`` grades open answers in [0, 1].
-    ``performance_probe(repeats)`` returns extra latency figures (markdown) beyond the per-call table of
-    ``python -m toolwise.bench.perf.tool_latency``.
+    ``performance_probe(repeats)`` times what the per-call table of ``python -m toolwise.bench.perf.tool_latency``
+    cannot show (stress cases, a start-up): case name -> milliseconds, one per run; the benchmark prints them.
     """
 
     name: str

@@ -29,9 +29,6 @@ EXCEPTIONS = {
     # custom_dataset hooks of the public numeric datasets build lm-eval's DatasetDict with problems_to_dataset.
     ("tasks/math/data.py", "toolwise.bench.lmeval_task"),
     ("tasks/scibench/data.py", "toolwise.bench.lmeval_task"),
-    # per-domain latency extras not yet moved behind Domain.performance_probe (bench/perf/tool_latency.py is generic).
-    ("bench/perf/epidemiology_tools.py", "toolwise.tasks.epidemiology.generate"),
-    ("bench/perf/mujoco_tools.py", "toolwise.tasks.mujoco.generate"),
     # the comparison command prints leaderboard tables; it is a command, beside bench/cli.py.
     ("bench/compare.py", "toolwise.leaderboard"),
 }
