@@ -22,7 +22,14 @@ from typing import Any, TypeVar
 
 from tqdm.auto import tqdm
 
-from toolwise.bench.backends._retry import Failure, FailureKind, FatalBackendError, RateGate, RetryPolicy
+from toolwise.bench.backends._retry import (
+    Failure,
+    FailureKind,
+    FatalBackendError,
+    RateGate,
+    RetryPolicy,
+    classify_status_error,
+)
 from toolwise.bench.backends.base import AssistantTurn, Conversation
 from toolwise.bench.backends.pricing import Price, PriceTable
 from toolwise.bench.secrets import KEY_ENV_VAR
@@ -83,6 +90,9 @@ class ConcurrentAPIBackend:
     name = ""
     provider = ""  # for messages: "OpenAI", "Anthropic"
     key_env_var = ""
+    base_url_env_var = ""  # where a base_url not passed in --model_args may come from
+    default_base_url = ""  # the provider's endpoint, when no base_url is given
+    client_class = ""  # the SDK's async client
     cache_by_default = True
 
     def __init__(
@@ -106,6 +116,7 @@ class ConcurrentAPIBackend:
         http_client: Any = None,
         **unknown: Any,
     ) -> None:
+        base_url = base_url or os.environ.get(self.base_url_env_var) or None
         unknown = {k: v for k, v in unknown.items() if k not in LM_EVAL_GENERIC_ARGS}
         if unknown:
             raise ValueError(
@@ -151,11 +162,21 @@ class ConcurrentAPIBackend:
         self._unanswered = 0  # requests in a row that got no response at all
 
     # ---- what subclasses provide -------------------------------------------------------------
-    def _new_client(self) -> Any:
+    def _sdk(self) -> Any:
+        """The provider's SDK module (the subclass imports it, so that this module needs no SDK)."""
         raise NotImplementedError
 
+    def _new_client(self) -> Any:
+        return getattr(self._sdk(), self.client_class)(
+            api_key=self.api_key,
+            base_url=self.base_url,
+            timeout=self.timeout,
+            max_retries=0,  # our retry loop does it, with a shared rate gate and per-problem messages
+            http_client=self.http_client,
+        )
+
     def _effective_base_url(self) -> str:
-        raise NotImplementedError
+        return (self.base_url or self.default_base_url).rstrip("/")
 
     def _build_request(self, conv: Conversation) -> dict[str, Any]:
         raise NotImplementedError
@@ -168,7 +189,14 @@ class ConcurrentAPIBackend:
 
     def _classify(self, exc: Exception) -> Failure | None:
         """Sort an SDK error; None for anything that is not an API error (a bug: let it raise)."""
-        raise NotImplementedError
+        sdk = self._sdk()  # the OpenAI and Anthropic SDKs name their errors alike
+        if isinstance(exc, sdk.APIStatusError):
+            return classify_status_error(exc.status_code, exc.response.headers, exc.body, exc.message)
+        if isinstance(exc, sdk.APIConnectionError):  # timeouts and dropped connections
+            return Failure(FailureKind.TRANSIENT, None, f"{type(exc).__name__}: {exc}")
+        if isinstance(exc, sdk.APIResponseValidationError):
+            return Failure(FailureKind.PERMANENT, exc.status_code, f"malformed response: {exc}")
+        return None
 
     def cache_identity(self) -> dict[str, Any]:
         """Everything besides the conversation that shapes the response (the cache key's backend part)."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import inspect
 import json
-import os
 from typing import Any
 
 try:
@@ -20,7 +19,6 @@ except ImportError as exc:  # an optional extra: say which one
     raise ImportError("backend=anthropic needs the anthropic SDK: pip install 'toolwise[api]'") from exc
 
 from toolwise.bench.backends._api_base import ConcurrentAPIBackend, raw_json
-from toolwise.bench.backends._retry import Failure, FailureKind, classify_status_error
 from toolwise.bench.backends.base import AssistantTurn, Conversation, ParsedToolCall
 
 STOP_REASONS = {
@@ -127,23 +125,16 @@ class AnthropicBackend(ConcurrentAPIBackend):
     name = "anthropic"
     provider = "Anthropic"
     key_env_var = "ANTHROPIC_API_KEY"
+    base_url_env_var = "ANTHROPIC_BASE_URL"
+    client_class = "AsyncAnthropic"
+    default_base_url = "https://api.anthropic.com"
 
-    def __init__(self, *, model: str, base_url: str | None = None, send_sampling: bool = True, **kwargs: Any) -> None:
-        base_url = base_url or os.environ.get("ANTHROPIC_BASE_URL") or None
-        super().__init__(model=model, base_url=base_url, **kwargs)
+    def __init__(self, *, model: str, send_sampling: bool = True, **kwargs: Any) -> None:
+        super().__init__(model=model, **kwargs)
         self.send_sampling = bool(send_sampling)
 
-    def _new_client(self) -> Any:
-        return anthropic.AsyncAnthropic(
-            api_key=self.api_key,
-            base_url=self.base_url,
-            timeout=self.timeout,
-            max_retries=0,  # our retry loop does it, with a shared rate gate and per-problem messages
-            http_client=self.http_client,
-        )
-
-    def _effective_base_url(self) -> str:
-        return (self.base_url or "https://api.anthropic.com").rstrip("/")
+    def _sdk(self) -> Any:
+        return anthropic
 
     def cache_identity(self) -> dict[str, Any]:
         return super().cache_identity() | {"send_sampling": self.send_sampling}
@@ -176,15 +167,6 @@ class AnthropicBackend(ConcurrentAPIBackend):
 
     async def _send(self, client: Any, request: dict[str, Any]) -> Any:
         return await client.messages.create(**request)
-
-    def _classify(self, exc: Exception) -> Failure | None:
-        if isinstance(exc, anthropic.APIStatusError):
-            return classify_status_error(exc.status_code, exc.response.headers, exc.body, exc.message)
-        if isinstance(exc, anthropic.APIConnectionError):  # timeouts and dropped connections
-            return Failure(FailureKind.TRANSIENT, None, f"{type(exc).__name__}: {exc}")
-        if isinstance(exc, anthropic.APIResponseValidationError):
-            return Failure(FailureKind.PERMANENT, exc.status_code, f"malformed response: {exc}")
-        return None
 
     def _parse_response(self, conv: Conversation, response: Any) -> AssistantTurn:
         raw = raw_json(response)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 from typing import Any
 
@@ -28,7 +27,6 @@ except ImportError as exc:  # an optional extra: say which one
     raise ImportError("backend=openai needs the openai SDK: pip install 'toolwise[api]'") from exc
 
 from toolwise.bench.backends._api_base import ConcurrentAPIBackend, ResultCallback, raw_json, run_coroutine
-from toolwise.bench.backends._retry import Failure, FailureKind, classify_status_error
 from toolwise.bench.backends.base import AssistantTurn, Conversation, ParsedToolCall, stable_call_id
 from toolwise.bench.backends.tool_parsing import PROBE_TOOL, parse_tool_calls, text_fallback_messages
 
@@ -125,20 +123,21 @@ class OpenAIBackend(ConcurrentAPIBackend):
     name = "openai"
     provider = "OpenAI"
     key_env_var = "OPENAI_API_KEY"
+    base_url_env_var = "OPENAI_BASE_URL"
+    client_class = "AsyncOpenAI"
+    default_base_url = "https://api.openai.com/v1"
 
     def __init__(
         self,
         *,
         model: str,
-        base_url: str | None = None,
         reasoning: bool | None = None,
         reasoning_effort: str | None = None,
         max_tokens_param: str = "auto",
         tool_format: str = "native",
         **kwargs: Any,
     ) -> None:
-        base_url = base_url or os.environ.get("OPENAI_BASE_URL") or None
-        super().__init__(model=model, base_url=base_url, **kwargs)
+        super().__init__(model=model, **kwargs)
         self.reasoning = bool(REASONING_MODEL.match(self.model)) if reasoning is None else bool(reasoning)
         self.reasoning_effort = reasoning_effort
         if max_tokens_param not in ("auto", "max_tokens", "max_completion_tokens"):
@@ -155,17 +154,8 @@ class OpenAIBackend(ConcurrentAPIBackend):
         self._probed = tool_format != "auto"
         self.untaken_text_calls = 0  # native replies with call-like text but no tool_calls
 
-    def _new_client(self) -> Any:
-        return openai.AsyncOpenAI(
-            api_key=self.api_key,
-            base_url=self.base_url,
-            timeout=self.timeout,
-            max_retries=0,  # our retry loop does it, with a shared rate gate and per-problem messages
-            http_client=self.http_client,
-        )
-
-    def _effective_base_url(self) -> str:
-        return (self.base_url or "https://api.openai.com/v1").rstrip("/")
+    def _sdk(self) -> Any:
+        return openai
 
     def cache_identity(self) -> dict[str, Any]:
         identity = super().cache_identity() | {
@@ -276,15 +266,6 @@ class OpenAIBackend(ConcurrentAPIBackend):
 
     async def _send(self, client: Any, request: dict[str, Any]) -> Any:
         return await client.chat.completions.create(**request)
-
-    def _classify(self, exc: Exception) -> Failure | None:
-        if isinstance(exc, openai.APIStatusError):
-            return classify_status_error(exc.status_code, exc.response.headers, exc.body, exc.message)
-        if isinstance(exc, openai.APIConnectionError):  # timeouts and dropped connections
-            return Failure(FailureKind.TRANSIENT, None, f"{type(exc).__name__}: {exc}")
-        if isinstance(exc, openai.APIResponseValidationError):
-            return Failure(FailureKind.PERMANENT, exc.status_code, f"malformed response: {exc}")
-        return None
 
     def _parse_response(self, conv: Conversation, response: Any) -> AssistantTurn:
         raw = raw_json(response)
