@@ -10,12 +10,15 @@ metadata or ``TOOLWISE_<NAME>_DATA``).
 
 from __future__ import annotations
 
+import argparse
 import hashlib
+import json
 import os
 import random
 import re
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import datasets
@@ -116,6 +119,17 @@ def split_problems(
     return random.Random(f"{domain}-train-{seed}").sample(candidates, n)
 
 
+def split_generator(data: ModuleType) -> Callable[..., list[Problem]]:
+    """The ``generate_problems`` of a dataset module (``DOMAIN``, ``load_pool``, ``test_problems``)."""
+
+    def generate_problems(n: int, seed: int, split: str = "train", data_dir: str | None = None) -> list[Problem]:
+        """``test``: the first ``n`` pinned problems (seed unused). ``train``: ``n`` non-test problems drawn with ``seed``."""
+        pool = data.load_pool(data_dir)
+        return split_problems(pool, data.test_problems(pool), n, seed, split, data.DOMAIN)
+
+    return generate_problems
+
+
 def resolve_local_dir(explicit: str | os.PathLike[str] | None, env_var: str, name: str) -> Path | None:
     """A local copy to read: the explicit path, else ``$env_var``, else ../shared/data/<name> if present."""
     for candidate in (explicit, os.environ.get(env_var)):
@@ -185,6 +199,33 @@ def pin_from_paper(
 
 def write_pinned_ids(path: Path, ids: list[str], header: str) -> None:
     path.write_text(header + "\n".join(ids) + "\n", encoding="utf-8")
+
+
+def read_paper_rows(path: Path) -> list[dict[str, Any]]:
+    """The rows of a paper's test file (a JSON list)."""
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def pin_main(
+    argv: list[str] | None,
+    doc: str | None,
+    data: ModuleType,
+    pin: Callable[[Path, list[Problem]], list[str]],
+    header: str,
+    layout: str,
+) -> None:
+    """A dataset generator's ``--pin-from`` command: rewrite ``data.PINNED_IDS`` from the paper's test file.
+
+    ``header`` heads the id file (``{source}`` is the paper file's name); ``layout`` names a local copy's files.
+    """
+    label = data.LABEL
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", help=f"local {label} folder ({layout}); default: the hub, then ../shared/data")
+    parser.add_argument("--pin-from", type=Path, required=True, help="the paper's test file; rewrites test_ids.txt")
+    args = parser.parse_args(argv)
+    ids = pin(args.pin_from, data.read_local(Path(args.data or args.pin_from.parent)))
+    write_pinned_ids(data.PINNED_IDS, ids, header.format(source=args.pin_from.name))
+    print(f"pinned {len(ids)} {label} test problems in {data.PINNED_IDS}")
 
 
 def hub_rows(dataset: str, configs: Iterable[str | None], splits: Iterable[str]) -> Iterable[tuple[Any, Mapping]]:

@@ -38,6 +38,7 @@ SUBJECTS = (
     "precalculus",
 )
 PINNED_IDS = Path(__file__).with_name("test_ids.txt")
+LABEL = "MATH"
 
 
 def problem_id(subject: str, question: str) -> str:
@@ -108,7 +109,7 @@ def load_pool(data_dir: str | None = None, hub_dataset: str = HUB_DATASET) -> li
 
 
 def test_problems(pool: list[Problem]) -> list[Problem]:
-    return public_numeric.select_pinned(pool, public_numeric.read_pinned_ids(PINNED_IDS), "MATH")
+    return public_numeric.select_pinned(pool, public_numeric.read_pinned_ids(PINNED_IDS), LABEL)
 
 
 def load(math_data: str | None = None, math_hub_dataset: str = HUB_DATASET, **_: Any) -> datasets.DatasetDict:

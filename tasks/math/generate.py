@@ -12,8 +12,6 @@ rewrites ``test_ids.txt`` from the paper's test file (problem texts matched to t
 
 from __future__ import annotations
 
-import argparse
-import json
 from pathlib import Path
 from typing import Any
 
@@ -21,18 +19,8 @@ from toolwise.bench.problem import Problem
 from toolwise.tasks.kit import public_numeric
 from toolwise.tasks.math import data
 
-DOMAIN = data.DOMAIN
-
-
-def generate_problems(n: int, seed: int, split: str = "train", data_dir: str | None = None) -> list[Problem]:
-    """``test``: the first ``n`` pinned problems (seed unused). ``train``: ``n`` non-test problems drawn with ``seed``."""
-    pool = data.load_pool(data_dir)
-    return public_numeric.split_problems(pool, data.test_problems(pool), n, seed, split, DOMAIN)
-
-
-def key_from_tool_results(problem: Problem, results: list[Any]) -> float:
-    """The number the replayed snippet printed."""
-    return public_numeric.key_from_tool_results(problem, results)
+generate_problems = public_numeric.split_generator(data)
+key_from_tool_results = public_numeric.key_from_tool_results  # the number the replayed snippet printed
 
 
 def pin_from_paper(paper_test_file: Path, pool: list[Problem]) -> list[str]:
@@ -43,29 +31,19 @@ def pin_from_paper(paper_test_file: Path, pool: list[Problem]) -> list[str]:
             return f"pool answer {match.answer} differs from the paper's {row['answer']}"
         return None
 
-    rows = json.loads(paper_test_file.read_text(encoding="utf-8"))
-    return public_numeric.pin_from_paper(rows, "problem", pool, mismatch)
+    return public_numeric.pin_from_paper(public_numeric.read_paper_rows(paper_test_file), "problem", pool, mismatch)
 
 
-def write_pinned_ids(ids: list[str], source: Path) -> None:
-    header = (
-        "# MATH test split of toolwise: the 170 problems the Adapting-While-Learning paper evaluated\n"
-        f"# (its test_set/math.json, read from {source.name}), matched by problem text to the 3,201-problem pool.\n"
-        "# id = math-<subject>-<first 10 hex of sha1(whitespace-normalised problem text)>\n"
-    )
-    public_numeric.write_pinned_ids(data.PINNED_IDS, ids, header)
+HEADER = (
+    "# MATH test split of toolwise: the 170 problems the Adapting-While-Learning paper evaluated\n"
+    "# (its test_set/math.json, read from {source}), matched by problem text to the 3,201-problem pool.\n"
+    "# id = math-<subject>-<first 10 hex of sha1(whitespace-normalised problem text)>\n"
+)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Pin the test split to the paper's problems (``toolwise generate`` writes problems)."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", help="local MATH folder (<subject>.jsonl); default: the hub, then ../shared/data")
-    parser.add_argument("--pin-from", type=Path, required=True, help="the paper's test file; rewrites test_ids.txt")
-    args = parser.parse_args(argv)
-    folder = args.data or str(args.pin_from.parent)
-    ids = pin_from_paper(args.pin_from, data.read_local(Path(folder)))
-    write_pinned_ids(ids, args.pin_from)
-    print(f"pinned {len(ids)} MATH test problems in {data.PINNED_IDS}")
+    public_numeric.pin_main(argv, __doc__, data, pin_from_paper, HEADER, "<subject>.jsonl")
 
 
 if __name__ == "__main__":

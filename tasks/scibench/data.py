@@ -30,6 +30,7 @@ DOMAIN = "scibench"
 HUB_DATASET = "xw27/scibench"
 TEXTBOOKS = ("atkins", "calculus", "chemmc", "class", "diff", "fund", "matter", "quan", "stat", "thermo")
 PINNED_IDS = Path(__file__).with_name("test_ids.txt")
+LABEL = "SciBench"
 
 
 def clean_unit(unit: str | None) -> str | None:
@@ -96,7 +97,7 @@ def load_pool(data_dir: str | None = None, hub_dataset: str = HUB_DATASET) -> li
 
 
 def test_problems(pool: list[Problem]) -> list[Problem]:
-    return public_numeric.select_pinned(pool, public_numeric.read_pinned_ids(PINNED_IDS), "SciBench")
+    return public_numeric.select_pinned(pool, public_numeric.read_pinned_ids(PINNED_IDS), LABEL)
 
 
 def load(scibench_data: str | None = None, scibench_hub_dataset: str = HUB_DATASET, **_: Any) -> datasets.DatasetDict:

@@ -11,8 +11,6 @@ rewrites ``test_ids.txt`` from the paper's test file (problem texts matched to t
 
 from __future__ import annotations
 
-import argparse
-import json
 from pathlib import Path
 from typing import Any
 
@@ -20,18 +18,8 @@ from toolwise.bench.problem import Problem
 from toolwise.tasks.kit import public_numeric
 from toolwise.tasks.scibench import data
 
-DOMAIN = data.DOMAIN
-
-
-def generate_problems(n: int, seed: int, split: str = "train", data_dir: str | None = None) -> list[Problem]:
-    """``test``: the first ``n`` pinned problems (seed unused). ``train``: ``n`` non-test problems drawn with ``seed``."""
-    pool = data.load_pool(data_dir)
-    return public_numeric.split_problems(pool, data.test_problems(pool), n, seed, split, DOMAIN)
-
-
-def key_from_tool_results(problem: Problem, results: list[Any]) -> float:
-    """The number (in the problem's unit) the replayed snippet printed."""
-    return public_numeric.key_from_tool_results(problem, results)
+generate_problems = public_numeric.split_generator(data)
+key_from_tool_results = public_numeric.key_from_tool_results  # the number the replayed snippet printed
 
 
 def pin_from_paper(paper_test_file: Path, pool: list[Problem]) -> list[str]:
@@ -43,29 +31,21 @@ def pin_from_paper(paper_test_file: Path, pool: list[Problem]) -> list[str]:
             return "answer or unit differs from the paper's test file"
         return None
 
-    rows = json.loads(paper_test_file.read_text(encoding="utf-8"))
-    return public_numeric.pin_from_paper(rows, "problem_text", pool, mismatch)
-
-
-def write_pinned_ids(ids: list[str], source: Path) -> None:
-    header = (
-        "# SciBench test split of toolwise: the 120 problems the Adapting-While-Learning paper evaluated\n"
-        f"# (its test_set/scibench.json, read from {source.name}), matched by problem text to the 580 problems\n"
-        "# of the ten textbook files. id = scibench-<textbook>-<problem id slug>-<first 6 hex of sha1(text)>\n"
+    return public_numeric.pin_from_paper(
+        public_numeric.read_paper_rows(paper_test_file), "problem_text", pool, mismatch
     )
-    public_numeric.write_pinned_ids(data.PINNED_IDS, ids, header)
+
+
+HEADER = (
+    "# SciBench test split of toolwise: the 120 problems the Adapting-While-Learning paper evaluated\n"
+    "# (its test_set/scibench.json, read from {source}), matched by problem text to the 580 problems\n"
+    "# of the ten textbook files. id = scibench-<textbook>-<problem id slug>-<first 6 hex of sha1(text)>\n"
+)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Pin the test split to the paper's problems (``toolwise generate`` writes problems)."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", help="local SciBench folder (<textbook>.json); default: the hub, then ../shared/data")
-    parser.add_argument("--pin-from", type=Path, required=True, help="the paper's test file; rewrites test_ids.txt")
-    args = parser.parse_args(argv)
-    folder = args.data or str(args.pin_from.parent)
-    ids = pin_from_paper(args.pin_from, data.read_local(Path(folder)))
-    write_pinned_ids(ids, args.pin_from)
-    print(f"pinned {len(ids)} SciBench test problems in {data.PINNED_IDS}")
+    public_numeric.pin_main(argv, __doc__, data, pin_from_paper, HEADER, "<textbook>.json")
 
 
 if __name__ == "__main__":
