@@ -158,23 +158,34 @@ def draft_diffusion_1d(rng: np.random.Generator, kind: str, variant: int = 0) ->
     draft.stated = tuple(stated)
     draft.params = {"scenario": sc.name, "dimension": 1, "boundary": boundary, "initial_condition": ic}
     if kind in ("max", "min", "mean"):
-        word = {"max": "maximum", "min": "minimum", "mean": "average"}[kind]
-        where = "anywhere along the " + medium + ", ends included," if kind != "mean" else "over the " + medium
-        draft.ask = f"What is the {word} {q} ({u}) {where} {after}?"
-        draft.answer_label = f"the {word} {q} {after}"
+        _ask_extreme(
+            draft, q, f"anywhere along the {medium}, ends included," if kind != "mean" else f"over the {medium}", after
+        )
     elif kind == "value_at":
         x = sc.coordinate(rng, length)
         args["points"] = [x]
         draft.ask = f"What is the {q} ({u}) at x = {fmt(x)} {lu} {after}?"
         draft.answer_label = f"the {q} at x = {fmt(x)} {lu} {after}"
     elif kind == "max_gradient":
-        draft.unit = f"{u} per {lu}"
-        draft.ask = f"What is the largest magnitude of the {q} gradient |∂u/∂x| ({u} per {lu}) in the {medium} {after}?"
-        draft.answer_label = f"the largest |∂u/∂x| {after}"
-        draft.lower, draft.upper, draft.spread = 0.0, math.inf, 0.0
+        _ask_gradient(draft, q, "|∂u/∂x|", lu, f"in the {medium}", after)
     elif kind == "threshold_time":
         return _with_threshold(draft, rng, sc, x=sc.coordinate(rng, length))
     return draft
+
+
+def _ask_extreme(draft: Draft, q: str, where: str, after: str) -> None:
+    """A max/min/mean question about the field ``where`` (the whole medium)."""
+    word = {"max": "maximum", "min": "minimum", "mean": "average"}[draft.kind]
+    draft.ask = f"What is the {word} {q} ({draft.unit}) {where} {after}?"
+    draft.answer_label = f"the {word} {q} {after}"
+
+
+def _ask_gradient(draft: Draft, q: str, gradient: str, length_unit: str, where: str, after: str) -> None:
+    """A max_gradient question: the largest magnitude of ``gradient`` ``where``, in the field's unit per length."""
+    draft.unit = f"{draft.unit} per {length_unit}"
+    draft.ask = f"What is the largest magnitude of the {q} gradient {gradient} ({draft.unit}) {where} {after}?"
+    draft.answer_label = f"the largest {gradient} {after}"
+    draft.lower, draft.upper, draft.spread = 0.0, math.inf, 0.0
 
 
 def _with_threshold(draft: Draft, rng: np.random.Generator, sc: Scenario, x: float) -> Draft | None:
@@ -284,20 +295,16 @@ def draft_diffusion_2d(rng: np.random.Generator, kind: str, variant: int = 0) ->
     draft.insight = insight
     draft.params = {"scenario": sc.name, "dimension": 2, "boundary": boundary, "initial_condition": ic}
     if kind in ("max", "min", "mean"):
-        word = {"max": "maximum", "min": "minimum", "mean": "average"}[kind]
-        where = f"anywhere on the {medium}, edges included," if kind != "mean" else f"over the {medium}"
-        draft.ask = f"What is the {word} {q} ({u}) {where} {after}?"
-        draft.answer_label = f"the {word} {q} {after}"
+        _ask_extreme(
+            draft, q, f"anywhere on the {medium}, edges included," if kind != "mean" else f"over the {medium}", after
+        )
     elif kind == "value_at":
         x, y = sc.coordinate(rng, lx), sc.coordinate(rng, ly)
         args["points"] = [[x, y]]
         draft.ask = f"What is the {q} ({u}) at (x, y) = ({fmt(x)} {lu}, {fmt(y)} {lu}) {after}?"
         draft.answer_label = f"the {q} at (x, y) = ({fmt(x)}, {fmt(y)}) {lu} {after}"
     elif kind == "max_gradient":
-        draft.unit = f"{u} per {lu}"
-        draft.ask = f"What is the largest magnitude of the {q} gradient |∇u| ({u} per {lu}) on the {medium} {after}?"
-        draft.answer_label = f"the largest |∇u| {after}"
-        draft.lower, draft.upper, draft.spread = 0.0, math.inf, 0.0
+        _ask_gradient(draft, q, "|∇u|", lu, f"on the {medium}", after)
     return draft
 
 
@@ -402,12 +409,7 @@ def draft_invasion(rng: np.random.Generator, kind: str, variant: int = 0) -> Dra
         draft.answer_label = f"the first time at which the density at x = {fmt(x)} km reaches K/2"
         draft.unit, draft.lower, draft.upper, draft.spread = "years", 0.0, time, 0.0
     elif kind == "max_gradient":
-        draft.ask = (
-            f"What is the largest magnitude of the density gradient |∂u/∂x| (individuals/km² per km) in the valley "
-            f"{after}?"
-        )
-        draft.answer_label = f"the largest |∂u/∂x| {after}"
-        draft.unit, draft.lower, draft.upper, draft.spread = "individuals/km² per km", 0.0, math.inf, 0.0
+        _ask_gradient(draft, "density", "|∂u/∂x|", "km", "in the valley", after)
     return draft
 
 

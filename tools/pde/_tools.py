@@ -13,6 +13,7 @@ re-solve every key on a grid that many times finer.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 import numpy as np
@@ -75,6 +76,36 @@ def _check_walls(boundary: str, walls: dict[str, float | None]) -> None:
         raise ToolError(f"{', '.join(given)} only apply to boundary='dirichlet' (this call has '{boundary}')")
 
 
+def _check_1d_probes(
+    boundary: str,
+    left_value: float | None,
+    right_value: float | None,
+    points: list[float] | None,
+    threshold: float | None,
+    length: float,
+) -> list[float]:
+    """A 1-D call's wall values, watched points and threshold checked; the points, clipped to the domain."""
+    _check_walls(boundary, {"left_value": left_value, "right_value": right_value})
+    xs = _check_points(points, length)
+    if threshold is not None and not xs:
+        raise ToolError("a threshold needs at least one point in 'points' to watch")
+    return xs
+
+
+def _point_values(
+    axis: Axis, field: np.ndarray, xs: list[float], threshold: float | None, crossings: Sequence[float | None]
+) -> list[dict[str, Any]]:
+    """The field at each watched point of a 1-D call and, with a threshold, the first time it is reached there."""
+    magnitude = float(np.max(np.abs(field)))
+    entries = []
+    for i, x in enumerate(xs):
+        entry: dict[str, Any] = {"x": x, "value": _round(value_at([axis], field, [x]), magnitude)}
+        if threshold is not None:
+            entry["first_time_at_threshold"] = _round(crossings[i])
+        entries.append(entry)
+    return entries
+
+
 # --------------------------------------------------------------------------------------------------- 1-D diffusion
 
 
@@ -135,10 +166,7 @@ def _diffusion_1d(
     refinement: int = 1,
 ) -> dict[str, Any]:
     right = _initial_right(initial_condition, initial_value, initial_value_right)
-    _check_walls(boundary, {"left_value": left_value, "right_value": right_value})
-    xs = _check_points(points, length)
-    if threshold is not None and not xs:
-        raise ToolError("a threshold needs at least one point in 'points' to watch")
+    xs = _check_1d_probes(boundary, left_value, right_value, points, threshold, length)
     walls = (left_value, right_value) if boundary == "dirichlet" else None
     has_jump = right != initial_value or (
         walls is not None and any(w != v for w in walls for v in (initial_value, right))
@@ -151,16 +179,10 @@ def _diffusion_1d(
     initial = axis.cell_averages(step_cumulative(initial_value, right, length / 2))
     solver = LinearDiffusion([axis], diffusivity, initial, [walls] if walls else None)
     field = solver.field(time)
-    magnitude = float(np.max(np.abs(field)))
     summary = summarise([axis], field)
     report = _summary_report(time, summary, ("x",), cells)
     crossings = solver.first_crossings([[x] for x in xs], threshold, time) if threshold is not None else []
-    report["points"] = []
-    for i, x in enumerate(xs):
-        entry: dict[str, Any] = {"x": x, "value": _round(value_at([axis], field, [x]), magnitude)}
-        if threshold is not None:
-            entry["first_time_at_threshold"] = _round(crossings[i])
-        report["points"].append(entry)
+    report["points"] = _point_values(axis, field, xs, threshold, crossings)
     return report
 
 
@@ -376,10 +398,7 @@ def _fisher_kpp_1d(
         raise ToolError("occupied_length only applies to initial_condition='step'")
     else:
         edge = length
-    _check_walls(boundary, {"left_value": left_value, "right_value": right_value})
-    xs = _check_points(points, length)
-    if threshold is not None and not xs:
-        raise ToolError("a threshold needs at least one point in 'points' to watch")
+    xs = _check_1d_probes(boundary, left_value, right_value, points, threshold, length)
     if growth_rate * time > MAX_GROWTH_TIMES_TIME:
         raise ToolError(
             f"growth_rate × time = {growth_rate * time:.3g} is beyond {MAX_GROWTH_TIMES_TIME:g} generations; "
@@ -408,16 +427,10 @@ def _fisher_kpp_1d(
         threshold=threshold,
         rtol=FISHER_KPP_RTOL / refinement**2,
     )
-    magnitude = float(np.max(np.abs(solution.field)))
     summary = summarise([axis], solution.field)
     report = _summary_report(time, summary, ("x",), cells)
     report["front_position"] = _round(front_position(axis.nodes(), solution.field, carrying_capacity / 2))
-    report["points"] = []
-    for i, x in enumerate(xs):
-        entry: dict[str, Any] = {"x": x, "value": _round(value_at([axis], solution.field, [x]), magnitude)}
-        if threshold is not None:
-            entry["first_time_at_threshold"] = _round(solution.first_crossings[i])
-        report["points"].append(entry)
+    report["points"] = _point_values(axis, solution.field, xs, threshold, solution.first_crossings)
     return report
 
 
