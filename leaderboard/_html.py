@@ -9,33 +9,8 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
+from toolwise.leaderboard import _format as fmt
 from toolwise.leaderboard._board import OVERALL, PASS_K, SCORE, Leaderboard
-from toolwise.leaderboard._format import (
-    DAGGER,
-    DETAIL_COLUMNS,
-    DIFF_COLUMNS,
-    DOUBLE_DAGGER,
-    FAILED_MARK,
-    HEADLINE_TEXT,
-    LEGEND,
-    MISSING,
-    REPEATS_TEXT,
-    SECTION,
-    best_models,
-    counts_text,
-    display_task,
-    failures,
-    footnotes,
-    has_repeats,
-    interval_text,
-    is_missing,
-    limited,
-    overall_text,
-    pass_k_text,
-    percent,
-    points,
-    spread_text,
-)
 from toolwise.leaderboard._plots import all_figures, png_data_uri
 from toolwise.leaderboard._transcripts import transcript_link
 
@@ -48,7 +23,7 @@ PLOT_CAPTIONS = {
 
 
 def _sort_value(value: Any) -> str:
-    return "" if is_missing(value) else repr(float(value))
+    return "" if fmt.is_missing(value) else repr(float(value))
 
 
 def _value_html(text: str, *, bold: bool, marker: str = "", interval: str = "") -> Markup:
@@ -72,12 +47,14 @@ def _href(board: Leaderboard, model: str, task: str, links: bool) -> str | None:
 def _main_row(board: Leaderboard, model: str, links: bool) -> dict[str, Any]:
     """The headline row: overall, then one figure per task (its score), linked to the run's transcripts."""
     overall = board.cell(model, OVERALL, OVERALL) or {"value": float("nan")}
-    finite = [c["value"] for m in board.models if (c := board.cell(m, OVERALL, OVERALL)) and not is_missing(c["value"])]
-    overall_best = len(finite) > 1 and percent(overall["value"]) == percent(max(finite))
+    finite = [
+        c["value"] for m in board.models if (c := board.cell(m, OVERALL, OVERALL)) and not fmt.is_missing(c["value"])
+    ]
+    overall_best = len(finite) > 1 and fmt.percent(overall["value"]) == fmt.percent(max(finite))
     cells = [
         {"html": escape(model), "sort": model, "cls": ""},
         {
-            "html": _value_html(percent(overall["value"]), bold=overall_best),
+            "html": _value_html(fmt.percent(overall["value"]), bold=overall_best),
             "sort": _sort_value(overall["value"]),
             "cls": "",
         },
@@ -85,11 +62,11 @@ def _main_row(board: Leaderboard, model: str, links: bool) -> dict[str, Any]:
     for task in board.tasks:
         cell = board.cell(model, task, SCORE)
         if cell is None:
-            cells.append({"html": MISSING, "sort": "", "cls": "group-start"})
+            cells.append({"html": fmt.MISSING, "sort": "", "cls": "group-start"})
             continue
-        marker = FAILED_MARK if failures(board, model, task) else ""
-        html = _value_html(percent(cell["value"]), bold=model in best_models(board, task, SCORE), marker=marker)
-        spread = spread_text(board, model, task, SCORE)
+        marker = fmt.FAILED_MARK if fmt.failures(board, model, task) else ""
+        html = _value_html(fmt.percent(cell["value"]), bold=model in fmt.best_models(board, task, SCORE), marker=marker)
+        spread = fmt.spread_text(board, model, task, SCORE)
         if spread:
             html += Markup(' <span class="ci">{}</span>').format(spread)
         cells.append(
@@ -105,29 +82,32 @@ def _main_row(board: Leaderboard, model: str, links: bool) -> dict[str, Any]:
 def _detail_row(board: Leaderboard, model: str, task: str, links: bool) -> dict[str, Any]:
     """One model's row of a task's table: every metric with its interval (and spread over repeats)."""
     cells: list[dict[str, Any]] = [{"html": _link(escape(model), _href(board, model, task, links)), "sort": model}]
-    for column in DETAIL_COLUMNS:
+    for column in fmt.DETAIL_COLUMNS:
         if column.metric == "counts":
-            text = counts_text(board, model, task)
-            marker = DOUBLE_DAGGER if text != MISSING and limited(board, model, task) else ""
+            text = fmt.counts_text(board, model, task)
+            marker = fmt.DOUBLE_DAGGER if text != fmt.MISSING and fmt.limited(board, model, task) else ""
             cells.append({"html": _value_html(text, bold=False, marker=marker), "sort": ""})
             continue
         cell = board.cell(model, task, column.metric)
         if cell is None:
-            cells.append({"html": MISSING, "sort": ""})
+            cells.append({"html": fmt.MISSING, "sort": ""})
             continue
-        bold = column.best_marked and model in best_models(board, task, column.metric)
-        interval = interval_text(cell) if column.interval else ""
-        marker = DAGGER if cell["note"] else ""
-        if column.metric in ("acc_no_tool", "acc_choice") and failures(board, model, task):
-            marker += FAILED_MARK
-        spread = spread_text(board, model, task, column.metric)
+        bold = column.best_marked and model in fmt.best_models(board, task, column.metric)
+        interval = fmt.interval_text(cell) if column.interval else ""
+        marker = fmt.DAGGER if cell["note"] else ""
+        if column.metric in ("acc_no_tool", "acc_choice") and fmt.failures(board, model, task):
+            marker += fmt.FAILED_MARK
+        spread = fmt.spread_text(board, model, task, column.metric)
         interval = f"{spread} {interval}".strip()
-        html = _value_html(percent(cell["value"]), bold=bold, marker=marker, interval=interval)
+        html = _value_html(fmt.percent(cell["value"]), bold=bold, marker=marker, interval=interval)
         cells.append({"html": html, "sort": _sort_value(cell["value"])})
-    if has_repeats(board, task):
+    if fmt.has_repeats(board, task):
         pass_k = board.cell(model, task, PASS_K)
         cells.append(
-            {"html": escape(pass_k_text(board, model, task)), "sort": _sort_value(pass_k["value"] if pass_k else None)}
+            {
+                "html": escape(fmt.pass_k_text(board, model, task)),
+                "sort": _sort_value(pass_k["value"] if pass_k else None),
+            }
         )
     for cell in cells:
         cell["cls"] = ""
@@ -137,11 +117,13 @@ def _detail_row(board: Leaderboard, model: str, task: str, links: bool) -> dict[
 def _detail_tables(board: Leaderboard, links: bool) -> list[dict[str, Any]]:
     tables = []
     for task in board.tasks:
-        headers = ["Model", *(c.header for c in DETAIL_COLUMNS)] + (["pass^k"] if has_repeats(board, task) else [])
+        headers = ["Model", *(c.header for c in fmt.DETAIL_COLUMNS)] + (
+            ["pass^k"] if fmt.has_repeats(board, task) else []
+        )
         tables.append(
             {
                 "id": f"task-{task}",
-                "task": display_task(task),
+                "task": fmt.display_task(task),
                 "headers": [{"text": h, "sortable": h != "ET/EN/HT/HN", "cls": ""} for h in headers],
                 "rows": [_detail_row(board, m, task, links) for m in board.models if board.run_of(m, task) is not None],
             }
@@ -160,20 +142,20 @@ def _diff_row(board: Leaderboard, model: str) -> dict[str, Any]:
     assert board.baseline is not None
     cells: list[dict[str, Any]] = [{"html": escape(model), "sort": model}]
     for task in board.tasks:
-        for column in DIFF_COLUMNS:
+        for column in fmt.DIFF_COLUMNS:
             cell = board.cell(model, task, column.metric, baseline=board.baseline)
             if cell is None:
-                cells.append({"html": MISSING, "sort": ""})
+                cells.append({"html": fmt.MISSING, "sort": ""})
                 continue
             unpaired = cell["note"].startswith("no samples")
             html = _value_html(
-                points(cell["value"]),
+                fmt.points(cell["value"]),
                 bold=False,
-                marker=SECTION if unpaired else "",
-                interval="" if unpaired else interval_text(cell, signed=True),
+                marker=fmt.SECTION if unpaired else "",
+                interval="" if unpaired else fmt.interval_text(cell, signed=True),
             )
             cells.append({"html": html, "sort": _sort_value(cell["value"])})
-    return {"model": model, "cells": _mark_groups(cells, first=1, width=len(DIFF_COLUMNS))}
+    return {"model": model, "cells": _mark_groups(cells, first=1, width=len(fmt.DIFF_COLUMNS))}
 
 
 def _level_tables(board: Leaderboard) -> list[dict[str, Any]]:
@@ -186,10 +168,12 @@ def _level_tables(board: Leaderboard) -> list[dict[str, Any]]:
             for level in levels:
                 cell = board.cell(model, task, "tool_rate", subset=level)
                 cells.append(
-                    MISSING if cell is None else f"{percent(cell['value'])} {interval_text(cell)} (n={cell['n']})"
+                    fmt.MISSING
+                    if cell is None
+                    else f"{fmt.percent(cell['value'])} {fmt.interval_text(cell)} (n={cell['n']})"
                 )
             rows.append({"model": model, "cells": cells})
-        tables.append({"task": display_task(task), "levels": levels, "rows": rows})
+        tables.append({"task": fmt.display_task(task), "levels": levels, "rows": rows})
     return tables
 
 
@@ -212,24 +196,24 @@ def to_html(
     context = {
         "title": title,
         "models": board.models,
-        "tasks": [display_task(t) for t in board.tasks],
+        "tasks": [fmt.display_task(t) for t in board.tasks],
         "n_files": board.runs["results_file"].nunique(),
         "main_headers": [
             {"text": t, "sortable": True, "cls": "group-start" if i > 1 else ""}
-            for i, t in enumerate(["Model", "Overall", *(display_task(t) for t in board.tasks)])
+            for i, t in enumerate(["Model", "Overall", *(fmt.display_task(t) for t in board.tasks)])
         ],
         "main_rows": [_main_row(board, m, transcript_links) for m in board.models],
         "detail_tables": _detail_tables(board, transcript_links),
-        "headline_text": HEADLINE_TEXT,
-        "repeats_text": REPEATS_TEXT if has_repeats(board) else "",
-        "overall_text": overall_text(board),
-        "legend": LEGEND,
-        "main_notes": footnotes(board),
+        "headline_text": fmt.HEADLINE_TEXT,
+        "repeats_text": fmt.REPEATS_TEXT if fmt.has_repeats(board) else "",
+        "overall_text": fmt.overall_text(board),
+        "legend": fmt.LEGEND,
+        "main_notes": fmt.footnotes(board),
         "baseline": board.baseline,
-        "diff_columns": DIFF_COLUMNS,
-        "diff_headers": _headers(board, DIFF_COLUMNS, ["Model"]),
+        "diff_columns": fmt.DIFF_COLUMNS,
+        "diff_headers": _headers(board, fmt.DIFF_COLUMNS, ["Model"]),
         "diff_rows": [_diff_row(board, m) for m in board.models if m != board.baseline] if board.baseline else [],
-        "diff_notes": footnotes(board, diff=True),
+        "diff_notes": fmt.footnotes(board, diff=True),
         "level_tables": _level_tables(board),
         "plots": [
             {"name": name, "uri": png_data_uri(figure), "caption": PLOT_CAPTIONS[name]}

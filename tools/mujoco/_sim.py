@@ -37,9 +37,10 @@ class Run:
         return float(self.time_s[-1])
 
 
-def compile_model(xml: str) -> mujoco.MjModel:
-    """Compile an MJCF string; a compile failure is a bug in the scene builder, not the caller's fault."""
-    return mujoco.MjModel.from_xml_string(xml)
+def compile_scene(xml: str) -> tuple[mujoco.MjModel, mujoco.MjData]:
+    """Compile an MJCF string and make its state; a compile failure is a bug in the scene builder."""
+    model = mujoco.MjModel.from_xml_string(xml)
+    return model, mujoco.MjData(model)
 
 
 def step_count(duration_s: float, timestep_s: float) -> int:

@@ -122,8 +122,7 @@ def simulate_ball_hits_box_on_post(
     </body>
   </worldbody>
 </mujoco>"""
-    model = _sim.compile_model(xml)
-    data = mujoco.MjData(model)
+    model, data = _sim.compile_scene(xml)
     data.qvel[6] = ball_velocity_x_m_per_s
     data.qvel[8] = ball_velocity_z_m_per_s
     if drag_coefficient_kg_per_m > 0:  # the speed never exceeds the throw's or the terminal speed

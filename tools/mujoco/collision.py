@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 
-import mujoco
 import numpy as np
 
 from toolwise.tools import ToolError, tool
@@ -90,8 +89,7 @@ def simulate_sphere_collision(
     </body>
   </worldbody>
 </mujoco>"""
-    model = _sim.compile_model(xml)
-    data = mujoco.MjData(model)
+    model, data = _sim.compile_scene(xml)
     data.qvel[0:2] = (sphere1_velocity_x_m_per_s, sphere1_velocity_y_m_per_s)
     data.qvel[6:8] = (sphere2_velocity_x_m_per_s, sphere2_velocity_y_m_per_s)
     radii = sphere1_radius_m + sphere2_radius_m

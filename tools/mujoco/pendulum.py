@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
-import mujoco
 import numpy as np
 
 from toolwise.tools import ToolError, tool
@@ -255,8 +254,7 @@ def simulate_pendulum(
     </body>
   </worldbody>
 </mujoco>"""
-    model = _sim.compile_model(xml)
-    data = mujoco.MjData(model)
+    model, data = _sim.compile_scene(xml)
     data.qpos[0] = math.radians(initial_angle_deg)
     data.qvel[0] = math.radians(initial_angular_velocity_deg_per_s)
     length, mass, damping, g = length_m, bob_mass_kg, pivot_damping_n_m_s_per_rad, gravity_m_per_s2
@@ -357,8 +355,7 @@ def simulate_double_pendulum(
     </body>
   </worldbody>
 </mujoco>"""
-    model = _sim.compile_model(xml)
-    data = mujoco.MjData(model)
+    model, data = _sim.compile_scene(xml)
     upper0 = math.radians(upper_initial_angle_deg)
     lower0 = math.radians(lower_initial_angle_deg)
     data.qpos[:] = (upper0, lower0 - upper0)  # the elbow hinge measures the lower rod relative to the upper

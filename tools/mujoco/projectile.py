@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import math
 
-import mujoco
 import numpy as np
 
 from toolwise.tools import tool
@@ -83,8 +82,7 @@ def simulate_bouncing_ball(
     </body>
   </worldbody>
 </mujoco>"""
-    model = _sim.compile_model(xml)
-    data = mujoco.MjData(model)
+    model, data = _sim.compile_scene(xml)
     data.qvel[0] = initial_velocity_x_m_per_s
     data.qvel[2] = initial_velocity_z_m_per_s
     if drag_coefficient_kg_per_m > 0:  # the speed never exceeds the launch speed or the terminal speed

@@ -126,8 +126,7 @@ def simulate_rolling_ball(
     </fixed>
   </tendon>
 </mujoco>"""
-    model = _sim.compile_model(xml)
-    data = mujoco.MjData(model)
+    model, data = _sim.compile_scene(xml)
     data.qvel[:] = (initial_velocity_m_per_s, initial_spin_rad_per_s)
     drag = None
     if drag_coefficient_kg_per_m > 0:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import math
 from typing import Annotated
 
-import mujoco
 import numpy as np
 
 from toolwise.tools import ToolError, tool
@@ -155,8 +154,7 @@ def simulate_sliding_box(
     </body>
   </worldbody>
 </mujoco>"""
-    model = _sim.compile_model(xml)
-    data = mujoco.MjData(model)
+    model, data = _sim.compile_scene(xml)
     data.qvel[0] = v0
     result = _sim.run(model, data, duration_s, step)
 

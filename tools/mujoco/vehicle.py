@@ -6,7 +6,6 @@ import math
 from collections.abc import Callable
 from typing import Annotated
 
-import mujoco
 import numpy as np
 
 from toolwise.tools import ToolError, tool
@@ -219,8 +218,7 @@ def simulate_diff_drive_vehicle(
     xml, gripping = _vehicle_xml(r, half_track, chassis_mass_kg, friction_coefficient, gravity_m_per_s2)
 
     def simulate(step_s: float) -> tuple[_sim.Run, dict[str, np.ndarray]]:
-        model = _sim.compile_model(xml)
-        data = mujoco.MjData(model)
+        model, data = _sim.compile_scene(xml)
         data.ctrl[:] = (left, right) if gripping else (0.0, 0.0)
         run = _sim.run(model, data, duration_s, step_s)
         return run, _vehicle_series(run)
