@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import time
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import needs
 import pytest
 
-from toolwise.tools.python_sandbox import SandboxLimits, _runner, _tool
+from toolwise.tools.python_sandbox import SandboxLimits, _runner, _tool, _totals
+
+sys.path.insert(0, str(Path(__file__).parent))  # jail_leaks imports by plain name
+from jail_leaks import assert_no_jail_left, leftovers
 
 # Small budgets keep the hostile suite fast; the defaults are exercised by the timing and smoke tests.
 FAST_LIMITS = SandboxLimits(wall_seconds=3, cpu_seconds=1, memory_mib=512, max_processes=16)
@@ -32,28 +34,13 @@ def fast_tool(sandbox_ready: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     _tool.run_python.tool_spec.clear_cache()  # type: ignore[attr-defined]
 
 
-def jail_processes(marker: str | None = None) -> list[int]:
-    """Host pids of jail processes still alive (bootstrap or bubblewrap), or of any process naming ``marker``."""
-    needle = (marker or "SETUP_FAILED = 125").encode()
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if needle in cmdline or (marker is None and cmdline.startswith(b"bwrap\0") and b"--seccomp" in cmdline):
-            found.append(int(entry.name))
-    return found
-
-
-def assert_no_jail_left(marker: str | None = None, settle_seconds: float = 2.0) -> None:
-    """Every process of the jail is gone shortly after the call returned (the PID namespace died)."""
-    deadline = time.monotonic() + settle_seconds
-    while (left := jail_processes(marker)) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not left, f"jail processes outlived the call: {left}"
+@pytest.fixture
+def totals(sandbox_ready: None) -> Iterator[None]:
+    """A machine that caps the snippet's totals (root, cgroups); afterwards none of this process's enclosures is left."""
+    if _totals.opted_out() or _totals.support():
+        pytest.skip(f"this machine cannot enforce totals: {_totals.support() or 'opted out'}")
+    yield
+    assert leftovers() == ([], [])
 
 
 @pytest.fixture
@@ -74,5 +61,5 @@ def stack_tool(sandbox_ready: None, monkeypatch: pytest.MonkeyPatch) -> Iterator
 
 @pytest.fixture
 def no_jail_left():  # type: ignore[no-untyped-def]
-    """The checker itself, for tests (helpers in a conftest cannot be imported under importlib mode)."""
+    """The checker itself (jail_leaks.assert_no_jail_left), for tests: it counts only this process's jails."""
     return assert_no_jail_left

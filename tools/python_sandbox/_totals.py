@@ -136,7 +136,10 @@ def support() -> str:
 
 @dataclass
 class Enclosure:
-    """One snippet's cgroups and scratch mount; ``close()`` removes them (after the jail is gone)."""
+    """One snippet's cgroups and scratch mount; ``close()`` removes them (after the jail is gone).
+
+    Their names carry the harness's pid (``toolwise-<pid>-…``, ``toolwise-scratch-<pid>-…``), so what a dead
+    harness left behind is told apart from the live enclosures of other processes on the same host."""
 
     cgroups: list[Path] = field(default_factory=list)
     scratch: Path | None = None
@@ -168,7 +171,7 @@ class Enclosure:
                 pids.mkdir()
                 enclosure.cgroups.append(pids)
                 (pids / "pids.max").write_text(pids_max)
-            scratch = Path(tempfile.mkdtemp(prefix="toolwise-scratch-"))
+            scratch = Path(tempfile.mkdtemp(prefix=f"toolwise-scratch-{os.getpid()}-"))
             _mount_tmpfs(scratch, limits.scratch_mib << 20, limits.max_files)
             enclosure.scratch = scratch
             for sub in ("work", "shm", "tmp"):
