@@ -326,9 +326,17 @@ def scenario_extreme(rng: np.random.Generator, letter: str) -> Problem:
     )
     keyed = SCENARIOS[order[LETTERS.index(letter)]]
     others = ", ".join(f"{labels[i]} {temps[i]} °C" for i in order if SCENARIOS[i] != keyed)
+    # The rule first, then the option letter beside the scenario it names: a small model copies the letter
+    # there, where after a run of numbers it had to recall it (and guessed).
+    follows = keyed == ("ssp585" if mode == "highest" else "ssp126")
+    rule = (
+        f"The {mode} temperature comes with the {mode} emissions"
+        if follows
+        else f"In {year} the pathways do not yet part as their emissions do"
+    )
     solution = (
-        f"Under {scenario_gloss(keyed)}, the {SEASON_TEXT[season]} temperature of {city.name} in {year} is "
-        f"{mode}: {temps[SCENARIOS.index(keyed)]} °C, against {others}. So the answer is {letter}."
+        f"{rule}: {scenario_gloss(keyed)}, is option {letter}. Under it the {SEASON_TEXT[season]} temperature of "
+        f"{city.name} in {year} is {temps[SCENARIOS.index(keyed)]} °C, against {others}. So the answer is {letter}."
     )
     params = {
         "mode": mode,
