@@ -175,6 +175,13 @@ class TUAConfig(SFTStageConfig):
     mix_no_tool: bool = _help(
         "Also train on the WKD no-tool examples, so the direct-answer skill is kept (the paper's Eq. 6).", True
     )
+    questions: Literal["wkd", "fresh"] = _help(
+        "The training questions TUA labels easy/hard and trains on: 'wkd', the ones WKD trained on (the paper), or "
+        "'fresh', as many new ones from the same training split (another seed, none of WKD's). A model that "
+        "memorises its WKD answers calls its own questions easy; on fresh ones easy means knowledge that carries "
+        "over to the test questions.",
+        "wkd",
+    )
 
 
 @dataclass
@@ -364,3 +371,47 @@ def build_config(yaml_file: str | Path | None = None, overrides: dict[str, Any] 
 
 def save_config(config: TrainConfig, path: str | Path) -> None:
     Path(path).write_text(yaml.safe_dump(to_dict(config), sort_keys=False), encoding="utf-8")
+
+
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "training.md"
+DOCS_BEGIN = "<!-- settings tables, generated from training/config.py: python -m toolwise.training.config --docs -->"
+DOCS_END = "<!-- end of the settings tables -->"
+_DOC_SECTIONS = {
+    "`TrainConfig` (top level)": TrainConfig,
+    "`collect` (`CollectConfig`)": CollectConfig,
+    "`wkd` and `tua` share these (`SFTStageConfig`; defaults = the paper's LLaMA-Factory run)": SFTStageConfig,
+    "`wkd` only (`WKDConfig`)": WKDConfig,
+    "`tua` only (`TUAConfig`)": TUAConfig,
+    "`eval` (`EvalConfig`, read by `--eval` and `--stage eval` only; not part of any stage's fingerprint)": EvalConfig,
+}
+
+
+def settings_markdown() -> str:
+    """Every setting as docs/training.md shows it: one table (field, default, help) per config dataclass."""
+    parts = []
+    for caption, cls in _DOC_SECTIONS.items():
+        inherited = {
+            f.name for base in cls.__mro__[1:] if dataclasses.is_dataclass(base) for f in dataclasses.fields(base)
+        }
+        rows = []
+        for f in dataclasses.fields(cls):
+            default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+            if f.name not in inherited and not dataclasses.is_dataclass(default):  # a section has its own table
+                rows.append(f"| `{f.name}` | `{default!r}` | {f.metadata['help']} |")
+        parts.append("\n".join([f"{caption}:", "", "| field | default | help |", "|---|---|---|", *rows]))
+    return "\n\n".join(parts) + "\n"
+
+
+def docs_with_settings(text: str) -> str:
+    """``text`` (docs/training.md) with the tables between its settings markers regenerated."""
+    head, rest = text.split(DOCS_BEGIN)
+    return f"{head}{DOCS_BEGIN}\n{settings_markdown()}{DOCS_END}{rest.split(DOCS_END)[1]}"
+
+
+if __name__ == "__main__":  # python -m toolwise.training.config --docs rewrites the tables; without it, prints them
+    import sys
+
+    if "--docs" in sys.argv[1:]:
+        DOCS.write_text(docs_with_settings(DOCS.read_text(encoding="utf-8")), encoding="utf-8")
+    else:
+        print(settings_markdown(), end="")

@@ -94,6 +94,8 @@ def _rank_device(device: str | None) -> str | None:
     return f"cuda:{os.environ.get('LOCAL_RANK', '0')}" if torch.cuda.is_available() else device
 
 
+# tua.questions=fresh draws its questions with this seed offset (any other draw than WKD's would do).
+FRESH_SEED_OFFSET = 1000
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -416,6 +418,21 @@ class Pipeline:
         cfg = self.config
         problems, split_counts = load_training_problems(cfg.task, cfg.collect.n_train, cfg.collect.seed, cfg.train_file)
         folder = self.data_dir("collect")
+        counts = self._collect_into(problems, folder)
+        records = read_jsonl(folder / "trajectories.jsonl")
+        tool_calls = [r["n_tool_calls"] for r in records]
+        return {
+            "training_split": split_counts,
+            **counts,
+            "tool_calls_per_trajectory": round(sum(tool_calls) / len(tool_calls), 3) if tool_calls else 0.0,
+            "teacher": cfg.collect.teacher,
+            "solution_source": cfg.collect.solution_source,
+            "data": str(folder),
+        }
+
+    def _collect_into(self, problems: list[Problem], folder: Path) -> dict[str, Any]:
+        """The teacher's trajectories of ``problems`` in ``folder`` (kept, once written); their counts."""
+        cfg = self.config
         if not (folder / "trajectories.jsonl").exists():
             order = {p.id: i for i, p in enumerate(problems)}
 
@@ -434,25 +451,32 @@ class Pipeline:
                 save_dataset(result.dropped, folder, "dropped")
                 save_dataset(result.records, folder, "trajectories")
             _written_by_main(folder / ".written")
-            counts = result.counts() if result is not None else {}
-        else:
-            counts = {"kept": len(read_jsonl(folder / "trajectories.jsonl"))}
-        records = read_jsonl(folder / "trajectories.jsonl")
-        tool_calls = [r["n_tool_calls"] for r in records]
-        return {
-            "training_split": split_counts,
-            **counts,
-            "tool_calls_per_trajectory": round(sum(tool_calls) / len(tool_calls), 3) if tool_calls else 0.0,
-            "teacher": cfg.collect.teacher,
-            "solution_source": cfg.collect.solution_source,
-            "data": str(folder),
-        }
+            return result.counts() if result is not None else {}
+        return {"kept": len(read_jsonl(folder / "trajectories.jsonl"))}
 
-    def _records(self) -> tuple[list[dict[str, Any]], dict[str, Problem]]:
-        records = read_jsonl(self.data_dir("collect") / "trajectories.jsonl")
+    def _records(self, folder: Path | None = None) -> tuple[list[dict[str, Any]], dict[str, Problem]]:
+        folder = folder or self.data_dir("collect")
+        records = read_jsonl(folder / "trajectories.jsonl")
         if not records:
-            raise StageError("collect kept no trajectory; nothing to train on (see data/collect/dropped.jsonl)")
+            raise StageError(f"collect kept no trajectory; nothing to train on (see {folder}/dropped.jsonl)")
         return records, {r["problem_id"]: record_problem(r) for r in records}
+
+    def _fresh_records(self) -> tuple[list[dict[str, Any]], dict[str, Problem], dict[str, Any]]:
+        """TUA's own questions (``tua.questions: fresh``): a second draw of the training split, none of WKD's."""
+        cfg = self.config
+        if cfg.train_file:
+            raise StageError("tua.questions=fresh draws new questions from the task; it cannot with --train-file")
+        seen = {p.question for p in self._records()[1].values()}
+        drawn, _ = load_training_problems(cfg.task, cfg.collect.n_train, cfg.collect.seed + FRESH_SEED_OFFSET)
+        problems = [dataclasses.replace(p, id=f"{p.id}-tua") for p in drawn if p.question not in seen]
+        folder = self.data_dir("tua") / "questions"
+        counts = self._collect_into(problems, folder)
+        records, by_id = self._records(folder)
+        return (
+            records,
+            by_id,
+            {"fresh_questions": len(problems), "dropped_as_wkd_questions": len(drawn) - len(problems), **counts},
+        )
 
     def _wkd(self) -> dict[str, Any]:
         cfg = self.config.wkd
@@ -520,7 +544,11 @@ class Pipeline:
 
     def _tua(self) -> dict[str, Any]:
         cfg = self.config.tua
-        records, problems = self._records()
+        fresh: dict[str, Any] = {}
+        if cfg.questions == "fresh":
+            records, problems, fresh = self._fresh_records()
+        else:
+            records, problems = self._records()
         folder = self.data_dir("tua")
         if not (folder / "difficulty.jsonl").exists():
             questions = [problems[r["problem_id"]] for r in records]
@@ -554,6 +582,7 @@ class Pipeline:
         accuracy = [d.accuracy for d in split]
         return {
             "direct_accuracy_of_wkd_model": round(sum(accuracy) / len(accuracy), 4) if accuracy else None,
+            **fresh,
             **counts,
             "sft": sft.as_dict(),
             "data": str(folder),

@@ -264,3 +264,26 @@ def test_eval_needs_a_trained_model(tmp_path: Path, tiny_llama_dir: Path) -> Non
     config = build_config(None, {"base": str(tiny_llama_dir), "out": str(tmp_path), "task": "toy_tool"})
     with pytest.raises(StageError, match="needs the tua stage"):
         Pipeline(config, progress=False).run(["eval"])
+
+
+def test_fresh_tua_questions_are_a_second_draw_with_none_of_wkds(tmp_path: Path) -> None:
+    # tua.questions=fresh: TUA labels questions WKD never trained on, so 'easy' cannot be a memorised answer.
+    config = build_config(
+        None,
+        {
+            "base": "unused",
+            "task": "climate_tool",
+            "out": str(tmp_path),
+            "collect.n_train": 8,
+            "tua.questions": "fresh",
+        },
+    )
+    pipeline = Pipeline(config, progress=False)
+    pipeline.run(["collect"])
+    _wkd_records, wkd_problems = pipeline._records()
+    records, problems, counts = pipeline._fresh_records()
+    assert counts["fresh_questions"] + counts["dropped_as_wkd_questions"] == 8 and counts["kept"] == len(records) > 0
+    assert all(pid.endswith("-tua") for pid in problems)
+    assert not {p.question for p in problems.values()} & {p.question for p in wkd_problems.values()}
+    assert (tmp_path / "data" / "tua" / "questions" / "trajectories.jsonl").exists()
+    assert [r["problem_id"] for r in pipeline._fresh_records()[0]] == [r["problem_id"] for r in records]  # kept
