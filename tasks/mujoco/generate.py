@@ -81,7 +81,7 @@ def draft_problem(template: Template, rng: np.random.Generator, key_index: int, 
         return None
     refined_results = _run(template.tool, calls, timestep_scale=0.5)
     refined = None if refined_results is None else template.value(params, refined_results)
-    scale = template.scale(params, results)
+    scale = template.magnitude(params, results)
     if refined is None or not is_robust(value, refined, scale, template.positive):
         return None
     choices = numeric_choices(value, key_index, scale, template.positive, rng)

@@ -7,6 +7,7 @@ states exactly their values, so every fact in the question is a fact the tool re
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,7 @@ import numpy as np
 
 Params = dict[str, Any]
 Results = list[dict[str, Any]]
+Sampler = Callable[[np.random.Generator], Params | None]  # None: this draw is unsuitable, draw again
 
 
 @dataclass(frozen=True)
@@ -23,17 +25,26 @@ class Template:
 
     name: str
     tool: str
-    sample: Callable[[np.random.Generator], Params | None]  # None: this draw is unsuitable, draw again
+    sample: Sampler
     question: Callable[[Params], str]
     value: Callable[[Params, Results], float | None]  # None: the asked event never happened
     fact: str  # what the value is, for the worked solution: "the angle at the end of the run (deg)"
     positive: bool  # strictly positive quantity: multiplicative option gaps
-    scale: Callable[[Params, Results], float]  # the scene's natural magnitude for this quantity
     physics: Callable[[Params], str]  # the worked solution's closed-form reasoning, stated as facts
+    # the scene's natural magnitude for this quantity (option gaps, robustness); None: the value itself
+    scale: Callable[[Params, Results], float | None] | None = None
+
+    def magnitude(self, params: Params, results: Results) -> float | None:
+        return (self.scale or self.value)(params, results)
 
     def calls(self, params: Params) -> list[dict[str, Any]]:
         """Tool arguments of the reference calls, in order (one per scene)."""
         return [params[key] for key in sorted(params) if key.startswith("scene")]
+
+
+def family(tool: str, sample: Sampler, physics: Callable[[Params], str]) -> Callable[..., Template]:
+    """Templates that share a tool, a scene sampler and a worked solution; a keyword given to one overrides."""
+    return functools.partial(Template, tool=tool, sample=sample, physics=physics)
 
 
 def fmt(x: float) -> str:

@@ -10,10 +10,10 @@ import numpy as np
 from toolwise.tasks.mujoco.template import (
     Params,
     Results,
-    Template,
     drag_sentence,
     duration_sentence,
     event,
+    family,
     final,
     fmt,
     gravity_sentence,
@@ -213,46 +213,35 @@ def _roll_physics(params: Params) -> str:
     return text + ("; drag c·v² then slows it further." if a["drag_coefficient_kg_per_m"] > 0 else ".")
 
 
+throw_template = family(BOUNCE, _sample_throw, _throw_physics)
+roll_template = family(ROLL, _sample_roll, _roll_physics)
+
 TEMPLATES = [
-    Template(
+    throw_template(
         name="ball_first_landing_time",
-        tool=BOUNCE,
-        sample=_sample_throw,
         question=_throw_question("At what time, in seconds, does the ball first land on the ground?"),
         value=_landing("landing_times_s"),
         fact="the time of the first landing (s)",
         positive=True,
-        scale=_landing("landing_times_s"),
-        physics=_throw_physics,
     ),
-    Template(
+    throw_template(
         name="ball_first_landing_x",
-        tool=BOUNCE,
-        sample=_sample_throw,
         question=_throw_question("At what horizontal position x, in metres, does the ball first land?"),
         value=_landing("landing_x_m"),
         fact="the x position of the first landing (m)",
         positive=True,
-        scale=_landing("landing_x_m"),
-        physics=_throw_physics,
     ),
-    Template(
+    throw_template(
         name="ball_max_height",
-        tool=BOUNCE,
-        sample=_sample_throw,
         question=_throw_question(
             "What is the greatest height of the ball's centre above the ground during the simulation, in metres?"
         ),
         value=maximum("z_m"),
         fact="the greatest height of the centre (m)",
         positive=True,
-        scale=maximum("z_m"),
-        physics=_throw_physics,
     ),
-    Template(
+    throw_template(
         name="ball_rebound_height",
-        tool=BOUNCE,
-        sample=_sample_throw,
         question=_throw_question(
             "After its first bounce, how high does the ball's centre rise (its greatest height above the ground "
             "between the first and the second landing), in metres?"
@@ -260,45 +249,32 @@ TEMPLATES = [
         value=_rebound_height,
         fact="the greatest centre height between the first and second landings (m)",
         positive=True,
-        scale=_rebound_height,
-        physics=_throw_physics,
     ),
-    Template(
+    throw_template(
         name="ball_final_x",
-        tool=BOUNCE,
-        sample=_sample_throw,
         question=_throw_question("What is the ball's horizontal position x, in metres, at the end of the simulation?"),
         value=final("x_m"),
         fact="the ball's x at the end of the run (m)",
         positive=True,
-        scale=final("x_m"),
-        physics=_throw_physics,
     ),
-    Template(
+    throw_template(
         name="ball_drag_range_loss",
-        tool=BOUNCE,
         sample=_sample_drag_pair,
         question=_drag_pair_question,
         value=_drag_range_loss,
         fact="the first landing x without drag minus with drag (m)",
         positive=True,
-        scale=_drag_range_loss,
-        physics=_throw_physics,
     ),
-    Template(
+    roll_template(
         name="rolling_ball_final_velocity",
-        tool=ROLL,
-        sample=_sample_roll,
         question=_roll_question("What is the ball's velocity along x, in m/s, at the end of the simulation?"),
         value=final("velocity_m_per_s"),
         fact="the velocity at the end of the run (m/s)",
         positive=False,
         scale=_initial_speed,
-        physics=_roll_physics,
     ),
-    Template(
+    roll_template(
         name="rolling_ball_rolling_time",
-        tool=ROLL,
         sample=_sample_slipping_roll,
         question=_roll_question(
             "At what time, in seconds, does the ball start rolling without slipping (the slip speed "
@@ -307,34 +283,26 @@ TEMPLATES = [
         value=event("rolling_without_slipping_from_time_s"),
         fact="the time rolling without slipping begins (s)",
         positive=True,
-        scale=event("rolling_without_slipping_from_time_s"),
-        physics=_roll_physics,
     ),
-    Template(
+    roll_template(
         name="rolling_ball_final_x",
-        tool=ROLL,
-        sample=_sample_roll,
         question=_roll_question("What is the ball's position x, in metres, at the end of the simulation?"),
         value=final("x_m"),
         fact="the position at the end of the run (m)",
         positive=False,
         scale=lambda params, results: params["scene"]["initial_velocity_m_per_s"] * params["scene"]["duration_s"],
-        physics=_roll_physics,
     ),
-    Template(
+    roll_template(
         name="rolling_ball_final_spin",
-        tool=ROLL,
         sample=_sample_slipping_roll,
         question=_roll_question("What is the ball's spin, in rad/s, at the end of the simulation?"),
         value=final("spin_rad_per_s"),
         fact="the spin at the end of the run (rad/s)",
         positive=False,
         scale=lambda params, results: params["scene"]["initial_velocity_m_per_s"] / params["scene"]["radius_m"],
-        physics=_roll_physics,
     ),
-    Template(
+    roll_template(
         name="rolling_ball_speed_change_percent",
-        tool=ROLL,
         sample=_sample_dragged_roll,
         question=_roll_question(
             "By what percentage does the ball's speed change from the start to the end of the simulation, "
@@ -344,6 +312,5 @@ TEMPLATES = [
         fact="the percentage change of the speed from start to end",
         positive=False,
         scale=lambda params, results: 20.0,
-        physics=_roll_physics,
     ),
 ]

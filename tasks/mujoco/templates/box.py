@@ -10,9 +10,9 @@ import numpy as np
 from toolwise.tasks.mujoco.template import (
     Params,
     Results,
-    Template,
     duration_sentence,
     event,
+    family,
     final,
     fmt,
     gravity_sentence,
@@ -158,21 +158,19 @@ def _physics(params: Params) -> str:
     return text + "; since tanθ ≤ μ it then stays there."
 
 
+box_template = family(TOOL, _sample, _physics)
+
 TEMPLATES = [
-    Template(
+    box_template(
         name="box_final_position",
-        tool=TOOL,
-        sample=_sample,
         question=_question("What is the box's position, in metres, at the end of the simulation?"),
         value=final("position_along_slope_m"),
         fact="the position at the end of the run (m)",
         positive=False,
-        physics=_physics,
         scale=_travel_scale,
     ),
-    Template(
+    box_template(
         name="box_farthest_up",
-        tool=TOOL,
         sample=_sample_up,
         question=_question(
             "What is the greatest position the box reaches during the simulation, in metres (how far it gets in "
@@ -181,12 +179,9 @@ TEMPLATES = [
         value=maximum("position_along_slope_m"),
         fact="the greatest position reached (m)",
         positive=True,
-        physics=_physics,
-        scale=maximum("position_along_slope_m"),
     ),
-    Template(
+    box_template(
         name="box_rest_time",
-        tool=TOOL,
         sample=_sample_stopping,
         question=_question(
             "At what time, in seconds, does the box come to rest (its speed drops below 0.01 m/s and stays below "
@@ -195,12 +190,9 @@ TEMPLATES = [
         value=event("at_rest_from_time_s"),
         fact="the time from which the box stays slower than 0.01 m/s (s)",
         positive=True,
-        physics=_physics,
-        scale=event("at_rest_from_time_s"),
     ),
-    Template(
+    box_template(
         name="box_turnaround_time",
-        tool=TOOL,
         sample=_sample_sliding_back,
         question=_question(
             "The box slides up, stops momentarily and slides back down. At what time, in seconds, is it highest "
@@ -209,18 +201,14 @@ TEMPLATES = [
         value=_turnaround_time,
         fact="the time the box is highest up the slope (s)",
         positive=True,
-        physics=_physics,
-        scale=_turnaround_time,
     ),
-    Template(
+    box_template(
         name="box_friction_pair_difference",
-        tool=TOOL,
         sample=_sample_friction_pair,
         question=_pair_question,
         value=_pair_difference,
         fact="box A's greatest position minus box B's (m)",
         positive=False,
-        physics=_physics,
         scale=lambda params, results: max(
             results[0]["max"]["position_along_slope_m"], results[1]["max"]["position_along_slope_m"]
         ),

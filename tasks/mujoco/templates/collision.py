@@ -10,9 +10,9 @@ import numpy as np
 from toolwise.tasks.mujoco.template import (
     Params,
     Results,
-    Template,
     duration_sentence,
     event,
+    family,
     final,
     fmt,
     round_to,
@@ -126,43 +126,34 @@ def _sample_oblique(rng: np.random.Generator) -> Params | None:
     return _pair(rng, oblique=True)
 
 
+collision_template = family(TOOL, _sample, _physics)
+
 TEMPLATES = [
-    Template(
+    collision_template(
         name="collision_final_vx1",
-        tool=TOOL,
-        sample=_sample,
         question=_question("What is the x-velocity of sphere 1, in m/s, at the end of the simulation?"),
         value=final("sphere1_vx_m_per_s"),
         fact="sphere 1's x-velocity at the end of the run (m/s)",
         positive=False,
-        physics=_physics,
         scale=_speed_scale,
     ),
-    Template(
+    collision_template(
         name="collision_final_x2",
-        tool=TOOL,
-        sample=_sample,
         question=_question("What is the x coordinate of sphere 2's centre, in metres, at the end of the simulation?"),
         value=final("sphere2_x_m"),
         fact="sphere 2's x at the end of the run (m)",
         positive=False,
-        physics=_physics,
         scale=lambda params, results: _speed_scale(params, results) * params["scene"]["duration_s"],
     ),
-    Template(
+    collision_template(
         name="collision_contact_time",
-        tool=TOOL,
-        sample=_sample,
         question=_question("At what time, in seconds, do the two spheres first touch?"),
         value=event("first_contact_time_s"),
         fact="the time the spheres first touch (s)",
         positive=True,
-        physics=_physics,
-        scale=event("first_contact_time_s"),
     ),
-    Template(
+    collision_template(
         name="collision_energy_lost_percent",
-        tool=TOOL,
         sample=_sample_inelastic,
         question=_question(
             "What percentage of the spheres' total initial kinetic energy has been lost by the end of the "
@@ -171,12 +162,9 @@ TEMPLATES = [
         value=_energy_lost_percent,
         fact="the percentage of kinetic energy lost",
         positive=True,
-        physics=_physics,
-        scale=_energy_lost_percent,
     ),
-    Template(
+    collision_template(
         name="collision_direction_of_sphere2",
-        tool=TOOL,
         sample=_sample_oblique,
         question=_question(
             "At the end of the simulation, in what direction does sphere 2 move, as the angle of its velocity in "
@@ -185,7 +173,6 @@ TEMPLATES = [
         value=_direction_deg,
         fact="the direction of sphere 2's velocity at the end (deg from +x)",
         positive=False,
-        physics=_physics,
         scale=lambda params, results: 30.0,
     ),
 ]

@@ -10,9 +10,9 @@ import numpy as np
 from toolwise.tasks.mujoco.template import (
     Params,
     Results,
-    Template,
     duration_sentence,
     event,
+    family,
     fmt,
     gravity_sentence,
     round_to,
@@ -96,11 +96,11 @@ def _physics(params: Params) -> str:
     )
 
 
+game_template = family(TOOL, _shot, _physics)
+
 TEMPLATES = [
-    Template(
+    game_template(
         name="game_box_falls_below_top_time",
-        tool=TOOL,
-        sample=_shot,
         question=_question(
             "The ball knocks the box off the post. At what time, in seconds, does the box's centre first drop below "
             "the top of the post?"
@@ -108,26 +108,18 @@ TEMPLATES = [
         value=_knocked_off("box_below_post_top_time_s"),
         fact="the time the box's centre first drops below the post's top (s)",
         positive=True,
-        physics=_physics,
-        scale=_knocked_off("box_below_post_top_time_s"),
     ),
-    Template(
+    game_template(
         name="game_box_hits_ground_time",
-        tool=TOOL,
-        sample=_shot,
         question=_question(
             "The ball knocks the box off the post. At what time, in seconds, does the box first touch the ground?"
         ),
         value=_knocked_off("box_touches_ground_time_s"),
         fact="the time the box first touches the ground (s)",
         positive=True,
-        physics=_physics,
-        scale=_knocked_off("box_touches_ground_time_s"),
     ),
-    Template(
+    game_template(
         name="game_box_landing_distance",
-        tool=TOOL,
-        sample=_shot,
         question=_question(
             "The ball knocks the box off the post. When the box first touches the ground, how far beyond the post's "
             "axis is the box's centre (its x minus the post's x), in metres?"
@@ -135,18 +127,12 @@ TEMPLATES = [
         value=_landing_beyond_post,
         fact="the box centre's x beyond the post's axis when it first touches the ground (m)",
         positive=True,
-        physics=_physics,
-        scale=_landing_beyond_post,
     ),
-    Template(
+    game_template(
         name="game_ball_reaches_box_time",
-        tool=TOOL,
-        sample=_shot,
         question=_question("At what time, in seconds, does the ball first touch the box?"),
         value=event("ball_first_touches_box_time_s"),
         fact="the time the ball first touches the box (s)",
         positive=True,
-        physics=_physics,
-        scale=event("ball_first_touches_box_time_s"),
     ),
 ]

@@ -13,6 +13,7 @@ from toolwise.tasks.mujoco.template import (
     Template,
     duration_sentence,
     event,
+    family,
     final,
     fmt,
     gravity_sentence,
@@ -207,33 +208,27 @@ def _double_physics(params: Params) -> str:
     )
 
 
+single_template = family(SINGLE, _sample_single, _single_physics)
+double_template = family(DOUBLE, _sample_double, _double_physics)
+
 TEMPLATES = [
-    Template(
+    single_template(
         name="pendulum_final_angle",
-        tool=SINGLE,
-        sample=_sample_single,
         question=_single_question("What is the pendulum's angle, in degrees, at the end of the simulation?"),
         value=final("angle_deg"),
         fact="the angle at the end of the run (deg)",
         positive=False,
         scale=_amplitude,
-        physics=_single_physics,
     ),
-    Template(
+    single_template(
         name="pendulum_first_vertical_time",
-        tool=SINGLE,
-        sample=_sample_single,
         question=_single_question("How long after release, in seconds, does the rod first pass the downward vertical?"),
         value=event("first_vertical_passage_time_s"),
         fact="the time the rod first passes the downward vertical (s)",
         positive=True,
-        scale=event("first_vertical_passage_time_s"),
-        physics=_single_physics,
     ),
-    Template(
+    single_template(
         name="pendulum_peak_angular_speed",
-        tool=SINGLE,
-        sample=_sample_single,
         question=_single_question(
             "What is the largest angular speed (magnitude of the angular velocity), in degrees per second, "
             "reached during the simulation?"
@@ -241,12 +236,9 @@ TEMPLATES = [
         value=_peak_angular_speed,
         fact="the largest angular speed over the run (deg/s)",
         positive=True,
-        scale=_peak_angular_speed,
-        physics=_single_physics,
     ),
-    Template(
+    single_template(
         name="pendulum_energy_lost_percent",
-        tool=SINGLE,
         sample=_sample_damped,
         question=_single_question(
             "Take the mechanical energy as kinetic plus gravitational potential energy, with potential energy zero "
@@ -256,8 +248,6 @@ TEMPLATES = [
         value=_energy_lost_percent,
         fact="the percentage of the initial mechanical energy lost by the end",
         positive=True,
-        scale=_energy_lost_percent,
-        physics=_single_physics,
     ),
     Template(
         name="pendulum_pair_vertical_delay",
@@ -270,21 +260,16 @@ TEMPLATES = [
         scale=lambda params, results: results[0]["events"]["first_vertical_passage_time_s"],
         physics=_pair_physics,
     ),
-    Template(
+    double_template(
         name="double_pendulum_final_lower_angle",
-        tool=DOUBLE,
-        sample=_sample_double,
         question=_double_question("What is the lower rod's angle, in degrees, at the end of the simulation?"),
         value=final("lower_angle_deg"),
         fact="the lower rod's angle at the end of the run (deg)",
         positive=False,
         scale=_double_amplitude("lower_angle_deg"),
-        physics=_double_physics,
     ),
-    Template(
+    double_template(
         name="double_pendulum_max_upper_angle",
-        tool=DOUBLE,
-        sample=_sample_double,
         question=_double_question(
             "What is the largest value the upper rod's angle takes during the simulation, in degrees?"
         ),
@@ -292,12 +277,9 @@ TEMPLATES = [
         fact="the largest upper-rod angle over the run (deg)",
         positive=False,
         scale=_double_amplitude("upper_angle_deg"),
-        physics=_double_physics,
     ),
-    Template(
+    double_template(
         name="double_pendulum_lower_angle_range",
-        tool=DOUBLE,
-        sample=_sample_double,
         question=_double_question(
             "Over the whole simulation, what is the range of the lower rod's angle (its largest value minus its "
             "smallest value), in degrees?"
@@ -305,24 +287,16 @@ TEMPLATES = [
         value=_angle_range("lower_angle_deg"),
         fact="the lower rod's largest minus smallest angle over the run (deg)",
         positive=True,
-        scale=_angle_range("lower_angle_deg"),
-        physics=_double_physics,
     ),
-    Template(
+    double_template(
         name="double_pendulum_lower_first_vertical_time",
-        tool=DOUBLE,
-        sample=_sample_double,
         question=_double_question("At what time, in seconds, does the lower rod first pass the downward vertical?"),
         value=event("lower_first_vertical_passage_time_s"),
         fact="the time the lower rod first passes the downward vertical (s)",
         positive=True,
-        scale=event("lower_first_vertical_passage_time_s"),
-        physics=_double_physics,
     ),
-    Template(
+    double_template(
         name="double_pendulum_final_lower_bob_x",
-        tool=DOUBLE,
-        sample=_sample_double,
         question=_double_question(
             "What is the horizontal position (x, in metres, relative to the fixed pivot) of the lower point mass "
             "at the end of the simulation?"
@@ -331,6 +305,5 @@ TEMPLATES = [
         fact="the lower mass's x relative to the pivot at the end of the run (m)",
         positive=False,
         scale=lambda params, results: params["scene"]["upper_length_m"] + params["scene"]["lower_length_m"],
-        physics=_double_physics,
     ),
 ]

@@ -10,8 +10,8 @@ import numpy as np
 from toolwise.tasks.mujoco.template import (
     Params,
     Results,
-    Template,
     duration_sentence,
+    family,
     final,
     fmt,
     gravity_sentence,
@@ -94,55 +94,44 @@ def _physics(params: Params) -> str:
     return text + "."
 
 
+vehicle_template = family(TOOL, _sample_turning, _physics)
+
 TEMPLATES = [
-    Template(
+    vehicle_template(
         name="vehicle_final_heading",
-        tool=TOOL,
-        sample=_sample_turning,
         question=_question("What is the robot's heading, in degrees, at the end of the simulation?"),
         value=final("heading_deg"),
         fact="the heading at the end of the run (deg)",
         positive=False,
-        physics=_physics,
         scale=_ideal_turn_deg,
     ),
-    Template(
+    vehicle_template(
         name="vehicle_final_x",
-        tool=TOOL,
         sample=_sample,
         question=_question("What is the robot's x position, in metres, at the end of the simulation?"),
         value=final("x_m"),
         fact="the x position at the end of the run (m)",
         positive=False,
-        physics=_physics,
         scale=_ideal_travel,
     ),
-    Template(
+    vehicle_template(
         name="vehicle_final_y",
-        tool=TOOL,
-        sample=_sample_turning,
         question=_question("What is the robot's y position, in metres, at the end of the simulation?"),
         value=final("y_m"),
         fact="the y position at the end of the run (m)",
         positive=False,
-        physics=_physics,
         scale=_ideal_travel,
     ),
-    Template(
+    vehicle_template(
         name="vehicle_distance_travelled",
-        tool=TOOL,
         sample=_sample,
         question=_question("What is the length of the path the robot's chassis origin travels, in metres?"),
         value=final("distance_travelled_m"),
         fact="the length of the path travelled (m)",
         positive=True,
-        physics=_physics,
-        scale=final("distance_travelled_m"),
     ),
-    Template(
+    vehicle_template(
         name="vehicle_max_distance_from_start",
-        tool=TOOL,
-        sample=_sample_turning,
         question=_question(
             "What is the greatest straight-line distance, in metres, between the robot and its starting point "
             "during the simulation?"
@@ -150,7 +139,5 @@ TEMPLATES = [
         value=maximum("distance_from_start_m"),
         fact="the greatest distance from the start (m)",
         positive=True,
-        physics=_physics,
-        scale=maximum("distance_from_start_m"),
     ),
 ]
